@@ -1,0 +1,121 @@
+/**
+ * A tiny declarative description of a source table. One spec per entity drives the
+ * raw DuckDB DDL, the PostgreSQL DDL the demo order system is created with, and the
+ * zod validator every extracted record passes through — so the three never drift.
+ */
+import { z } from "zod";
+
+/** Logical column types; each maps to one DuckDB type and one PostgreSQL type. */
+export type ColumnType = "text" | "integer" | "bigint" | "double" | "money" | "date" | "timestamp" | "boolean";
+
+export interface ColumnSpec {
+  readonly name: string;
+  readonly type: ColumnType;
+  /** Missing values allowed (default false). */
+  readonly nullable?: boolean;
+  /** Closed list of values the source promises (checked at extract time). */
+  readonly values?: readonly string[];
+}
+
+export interface TableSpec {
+  /** Entity name, used as the raw table name (e.g. `orders`). */
+  readonly name: string;
+  readonly description: string;
+  readonly primaryKey: readonly string[];
+  /** Column whose value grows when a row changes (incremental extracts). */
+  readonly cursorColumn?: string;
+  readonly columns: readonly ColumnSpec[];
+}
+
+export const duckdbTypeOf: Record<ColumnType, string> = {
+  text: "VARCHAR",
+  integer: "INTEGER",
+  bigint: "BIGINT",
+  double: "DOUBLE",
+  money: "DECIMAL(18,2)",
+  date: "DATE",
+  timestamp: "TIMESTAMP",
+  boolean: "BOOLEAN",
+};
+
+export const postgresTypeOf: Record<ColumnType, string> = {
+  text: "text",
+  integer: "integer",
+  bigint: "bigint",
+  double: "double precision",
+  money: "numeric(18,2)",
+  date: "date",
+  timestamp: "timestamp",
+  boolean: "boolean",
+};
+
+const isoDate = /^\d{4}-\d{2}-\d{2}$/;
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Turns a driver value (Date, number, numeric string) into the canonical string/number form. */
+function normaliseTemporal(kind: "date" | "timestamp") {
+  return z.preprocess(
+    (v) => (v instanceof Date ? (kind === "date" ? v.toISOString().slice(0, 10) : v.toISOString()) : v),
+    z
+      .string()
+      .regex(kind === "date" ? isoDate : isoTimestamp, `expected an ISO ${kind}`)
+      .refine((s) => !Number.isNaN(Date.parse(s)), `not a real ${kind}`),
+  );
+}
+
+const finiteNumber = z.preprocess(
+  (v) => (typeof v === "string" && v.trim() !== "" ? Number(v) : v),
+  z.number().finite(),
+);
+
+function zodForColumn(column: ColumnSpec): z.ZodType {
+  let schema: z.ZodType;
+  switch (column.type) {
+    case "text":
+      schema = column.values ? z.enum(column.values as [string, ...string[]]) : z.string();
+      break;
+    case "integer":
+    case "bigint":
+      schema = finiteNumber.pipe(z.number().int());
+      break;
+    case "double":
+      schema = finiteNumber;
+      break;
+    case "money":
+      // Money is kept to the cent; more decimals means the source is not what we think it is.
+      schema = finiteNumber.refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, "money with more than 2 decimals");
+      break;
+    case "date":
+      schema = normaliseTemporal("date");
+      break;
+    case "timestamp":
+      schema = normaliseTemporal("timestamp");
+      break;
+    case "boolean":
+      schema = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+      break;
+  }
+  return column.nullable ? schema.nullable().optional().transform((v) => v ?? null) : schema;
+}
+
+/** A zod validator for one record of the table; unknown fields are rejected so drift is never silent. */
+export function recordSchema(table: TableSpec) {
+  const shape: Record<string, z.ZodType> = {};
+  for (const column of table.columns) shape[column.name] = zodForColumn(column);
+  return z.strictObject(shape);
+}
+
+/** `CREATE TABLE` for DuckDB with the given qualified name and extra (metadata) columns. */
+export function duckdbCreateTable(qualifiedName: string, table: TableSpec, extraColumns: string[] = []): string {
+  const columns = table.columns.map((c) => `"${c.name}" ${duckdbTypeOf[c.type]}`);
+  return `create table ${qualifiedName} (${[...columns, ...extraColumns].join(", ")})`;
+}
+
+/** `CREATE TABLE` for PostgreSQL (the demo order system). */
+export function postgresCreateTable(qualifiedName: string, table: TableSpec): string {
+  const columns = table.columns.map(
+    (c) => `"${c.name}" ${postgresTypeOf[c.type]}${c.nullable ? "" : " not null"}`,
+  );
+  columns.push(`primary key (${table.primaryKey.map((k) => `"${k}"`).join(", ")})`);
+  return `create table ${qualifiedName} (${columns.join(", ")})`;
+}

@@ -1,0 +1,101 @@
+/**
+ * The CRM (REST API, paged JSON): customers and every touchpoint the company records about them.
+ * Customer records carry personal data (name, email, phone, address): it lands in raw and stays
+ * in the warehouse; nothing a report reads may carry it (see models/marts).
+ */
+import type { TableSpec } from "./column-spec.js";
+
+const updatedAt = { name: "updated_at", type: "timestamp" } as const;
+
+export const AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55+"] as const;
+export const INDUSTRIES = ["manufacturing", "retail", "hospitality", "healthcare", "education", "construction", "logistics"] as const;
+
+export const customers: TableSpec = {
+  name: "customers",
+  description: "Consumers and business customers, with segment attributes and contact details (personal data).",
+  primaryKey: ["customer_id"],
+  cursorColumn: "updated_at",
+  columns: [
+    { name: "customer_id", type: "text" },
+    { name: "customer_type", type: "text", values: ["consumer", "business"] },
+    { name: "name", type: "text" },
+    { name: "email", type: "text", nullable: true },
+    { name: "phone", type: "text", nullable: true },
+    { name: "address", type: "text", nullable: true },
+    { name: "region_id", type: "text" },
+    { name: "industry", type: "text", nullable: true, values: INDUSTRIES },
+    { name: "age_band", type: "text", nullable: true, values: AGE_BANDS },
+    { name: "acquisition_channel_id", type: "text", nullable: true },
+    { name: "referred_by_customer_id", type: "text", nullable: true },
+    { name: "created_at", type: "timestamp" },
+    updatedAt,
+  ],
+};
+
+export const interactions: TableSpec = {
+  name: "interactions",
+  description: "CRM interactions: calls, visits, messages, events.",
+  primaryKey: ["interaction_id"],
+  cursorColumn: "updated_at",
+  columns: [
+    { name: "interaction_id", type: "text" },
+    { name: "customer_id", type: "text" },
+    { name: "occurred_at", type: "timestamp" },
+    { name: "interaction_type", type: "text", values: ["call", "visit", "email", "wechat", "event"] },
+    { name: "channel_id", type: "text", nullable: true },
+    { name: "outcome", type: "text", values: ["positive", "neutral", "negative"] },
+    updatedAt,
+  ],
+};
+
+export const tickets: TableSpec = {
+  name: "tickets",
+  description: "Service tickets (complaints, questions) and how they were resolved.",
+  primaryKey: ["ticket_id"],
+  cursorColumn: "updated_at",
+  columns: [
+    { name: "ticket_id", type: "text" },
+    { name: "customer_id", type: "text" },
+    { name: "opened_at", type: "timestamp" },
+    { name: "closed_at", type: "timestamp", nullable: true },
+    { name: "category", type: "text", values: ["delivery", "quality", "price", "service", "other"] },
+    { name: "priority", type: "text", values: ["low", "normal", "high"] },
+    { name: "status", type: "text", values: ["open", "resolved", "closed"] },
+    updatedAt,
+  ],
+};
+
+export const surveys: TableSpec = {
+  name: "surveys",
+  description: "Survey answers: satisfaction (1-5) and likelihood to recommend (NPS, 0-10).",
+  primaryKey: ["survey_id"],
+  cursorColumn: "updated_at",
+  columns: [
+    { name: "survey_id", type: "text" },
+    { name: "customer_id", type: "text" },
+    { name: "answered_at", type: "timestamp" },
+    { name: "channel_id", type: "text", nullable: true },
+    { name: "satisfaction_score", type: "integer" },
+    { name: "nps_score", type: "integer" },
+    updatedAt,
+  ],
+};
+
+export const leads: TableSpec = {
+  name: "leads",
+  description: "Leads and enquiries by region and source channel, and whether they became customers.",
+  primaryKey: ["lead_id"],
+  cursorColumn: "updated_at",
+  columns: [
+    { name: "lead_id", type: "text" },
+    { name: "region_id", type: "text" },
+    { name: "channel_id", type: "text", nullable: true },
+    { name: "created_at", type: "timestamp" },
+    { name: "status", type: "text", values: ["new", "qualified", "converted", "lost"] },
+    { name: "converted_customer_id", type: "text", nullable: true },
+    updatedAt,
+  ],
+};
+
+/** The CRM's endpoints, each serving one entity as paged JSON at `/api/v1/<name>`. */
+export const crmTables: readonly TableSpec[] = [customers, interactions, tickets, surveys, leads];

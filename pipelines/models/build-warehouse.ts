@@ -1,0 +1,89 @@
+/**
+ * Builds a complete warehouse into a NEW DuckDB file: raw attached read-only, every model run in
+ * dependency order as a table, every model test run. Only a build that finishes with all tests
+ * passing is handed to publish; the file being built is never the one readers have open.
+ */
+import { existsSync, rmSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { openDatabase, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
+import { planModels, type PlannedModel } from "./dag.js";
+import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
+import { describeFailures, runModelTests, type TestOutcome } from "./model-tests.js";
+
+/** A model's SQL failed to run; names the model, its file and DuckDB's message. */
+export class ModelRunError extends Error {
+  constructor(
+    readonly model: ModelFile,
+    cause: unknown,
+  ) {
+    super(`Model ${model.id} (${model.file}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "ModelRunError";
+  }
+}
+
+/** Model tests failed: nothing is published. */
+export class ModelTestFailedError extends Error {
+  constructor(readonly failures: readonly TestOutcome[]) {
+    super(`${failures.length} model test(s) failed, so the warehouse was not published:\n${describeFailures(failures)}`);
+    this.name = "ModelTestFailedError";
+  }
+}
+
+export interface BuildOptions {
+  readonly projectRoot: string;
+  /** The loader's raw database (attached read-only as `raw`). */
+  readonly rawPath: string;
+  /** Where to build; must not be the published file. Replaced if it exists. */
+  readonly buildPath: string;
+  readonly runId: string;
+  readonly modelsDir?: string;
+  readonly onModel?: (event: { model: PlannedModel; index: number; total: number; ms: number }) => void;
+}
+
+export interface BuildResult {
+  readonly models: readonly PlannedModel[];
+  readonly testsRun: number;
+}
+
+/** Copies the loader's bookkeeping the reports may show (counts only: quarantine payloads can hold personal data). */
+async function copyOperationalTables(connection: DuckDBConnection, runId: string): Promise<void> {
+  await connection.run(`
+    create schema if not exists ops;
+    create table ops.build_context as select ${quoteLiteral(runId)} as run_id, now()::timestamp as built_at;
+    create table ops.loads as select * from raw.meta.loads;
+    create table ops.quarantine_summary as
+      select run_id, source, stream, reason, count(*) as rows from raw.meta.quarantine group by all;
+  `);
+}
+
+/** Builds models and runs their tests into `buildPath`; throws (leaving nothing published) on any failure. */
+export async function buildWarehouse(options: BuildOptions): Promise<BuildResult> {
+  const models = discoverModels(options.projectRoot, options.modelsDir);
+  for (const suffix of ["", ".wal"]) if (existsSync(options.buildPath + suffix)) rmSync(options.buildPath + suffix);
+  const db = await openDatabase(options.buildPath);
+  try {
+    const connection = db.connection;
+    await connection.run(`attach ${quoteLiteral(options.rawPath)} as raw (read_only)`);
+    const plan = await planModels(connection, models);
+    for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
+    await copyOperationalTables(connection, options.runId);
+    let index = 0;
+    for (const planned of plan) {
+      const started = Date.now();
+      const { model } = planned;
+      try {
+        await connection.run(`create table ${quoteIdent(model.layer)}.${quoteIdent(model.name)} as\n${model.sql}`);
+      } catch (error) {
+        throw new ModelRunError(model, error);
+      }
+      options.onModel?.({ model: planned, index: ++index, total: plan.length, ms: Date.now() - started });
+    }
+    const { run, failures } = await runModelTests(connection, plan.map((p) => p.model));
+    if (failures.length) throw new ModelTestFailedError(failures);
+    await connection.run("detach raw");
+    await connection.run("checkpoint");
+    return { models: plan, testsRun: run };
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Finding models: every `models/<layer>/**\/<name>.sql` is a model named `<layer>.<name>` (the layer
+ * is the schema it is built in), with its tests and documentation in `<name>.yml` beside it.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { modelSpecSchema, type ModelSpec } from "./model-spec.js";
+
+/** Layers in the order data flows through them; a model lives in the schema named after its layer. */
+export const LAYERS = ["staging", "intermediate", "core", "marts"] as const;
+export type Layer = (typeof LAYERS)[number];
+
+export interface ModelFile {
+  /** `schema.name`, how other models and reports refer to it. */
+  readonly id: string;
+  readonly layer: Layer;
+  readonly name: string;
+  /** Path relative to the project root, for messages. */
+  readonly file: string;
+  readonly sql: string;
+  readonly grain: string;
+  readonly spec: ModelSpec;
+}
+
+/** A model file is malformed; the message names the file and what to fix. */
+export class ModelDefinitionError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = "ModelDefinitionError";
+  }
+}
+
+function sqlFilesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".sql"))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+/** Reads every model under `modelsDir`, checking each states its grain and has well-formed tests. */
+export function discoverModels(projectRoot: string, modelsDir = join(projectRoot, "models")): ModelFile[] {
+  const models: ModelFile[] = [];
+  const seen = new Map<string, string>();
+  for (const path of sqlFilesUnder(modelsDir)) {
+    const file = relative(projectRoot, path);
+    const layer = relative(modelsDir, path).split(/[\\/]/)[0] as Layer;
+    if (!LAYERS.includes(layer)) {
+      throw new ModelDefinitionError(file, `models must live under one of ${LAYERS.map((l) => `models/${l}/`).join(", ")}`);
+    }
+    const name = path.slice(path.lastIndexOf("/") + 1, -".sql".length);
+    const id = `${layer}.${name}`;
+    const other = seen.get(id);
+    if (other) throw new ModelDefinitionError(file, `a model named ${id} is already defined in ${other}`);
+    seen.set(id, file);
+
+    const sql = readFileSync(path, "utf8");
+    const grain = /^\s*--\s*grain:\s*(.+)$/im.exec(sql)?.[1]?.trim();
+    if (!grain) throw new ModelDefinitionError(file, `state the grain in a comment at the top, e.g. "-- grain: one row per channel per month"`);
+
+    const specPath = path.replace(/\.sql$/, ".yml");
+    let spec: ModelSpec = { columns: {}, tests: [] };
+    if (existsSync(specPath)) {
+      const parsed = modelSpecSchema.safeParse(parseYaml(readFileSync(specPath, "utf8")) ?? {});
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
+        throw new ModelDefinitionError(relative(projectRoot, specPath), `invalid model spec: ${issues}`);
+      }
+      spec = parsed.data;
+    }
+    models.push({ id, layer, name, file, sql: sql.trim().replace(/;\s*$/, ""), grain, spec });
+  }
+  return models;
+}

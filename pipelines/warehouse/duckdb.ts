@@ -1,0 +1,102 @@
+/**
+ * Opening DuckDB files. Every DuckDB connection in the product goes through here so that
+ * lock conflicts, closing and read-only opens are handled the same way everywhere.
+ */
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+
+/** A warehouse file could not be opened; the message says why and what to do. */
+export class WarehouseOpenError extends Error {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const hint = /lock/i.test(reason)
+      ? ` Another process holds ${path} open (a preview server, a notebook, another refresh?). Close it and run again.`
+      : "";
+    super(`Could not open DuckDB file ${path}: ${reason}.${hint}`, { cause });
+    this.name = "WarehouseOpenError";
+  }
+}
+
+export interface OpenOptions {
+  readOnly?: boolean;
+}
+
+export interface OpenDatabase {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+  close(): void;
+}
+
+/** Opens (creating if needed) a DuckDB file or `:memory:` and one connection to it. */
+export async function openDatabase(path: string, options: OpenOptions = {}): Promise<OpenDatabase> {
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY" } : {});
+  } catch (error) {
+    throw new WarehouseOpenError(path, error);
+  }
+  const connection = await instance.connect();
+  return {
+    instance,
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** Runs `fn` with a connection to `path`, closing it afterwards whatever happens. */
+export async function withDatabase<T>(
+  path: string,
+  fn: (connection: DuckDBConnection) => Promise<T>,
+  options: OpenOptions = {},
+): Promise<T> {
+  const db = await openDatabase(path, options);
+  try {
+    return await fn(db.connection);
+  } finally {
+    db.close();
+  }
+}
+
+/** Converts DuckDB's JS values into plain JSON-friendly ones: bigints become numbers when safe. */
+export function plainValue(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  return value;
+}
+
+/** Runs a query and returns its rows as plain objects. */
+export async function queryRows<T = Record<string, unknown>>(
+  connection: DuckDBConnection,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const reader = await connection.runAndReadAll(sql, params.map(toDuckDBParam) as never);
+  return reader.getRowObjectsJS().map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(row)) out[key] = plainValue(value);
+    return out as T;
+  });
+}
+
+/** DuckDB binds strings, numbers, booleans, bigints and null; dates travel as ISO strings. */
+export function toDuckDBParam(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (value === undefined) return null;
+  return value;
+}
+
+/** Double-quotes an identifier for DuckDB SQL. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Single-quotes a string literal for DuckDB SQL. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}

@@ -1,0 +1,75 @@
+/**
+ * The loader's own bookkeeping tables, kept in the raw database's `meta` schema: runs and their
+ * steps, per-stream load counts, quarantined records and extract state. Typed for kysely.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+
+export interface RunsTable {
+  run_id: string;
+  started_at: string;
+  finished_at: string | null;
+  status: "running" | "succeeded" | "failed";
+  error: string | null;
+}
+
+export interface RunStepsTable {
+  run_id: string;
+  step: string;
+  started_at: string;
+  finished_at: string | null;
+  status: "running" | "succeeded" | "failed" | "skipped";
+  rows: number | null;
+  error: string | null;
+}
+
+export interface LoadsTable {
+  run_id: string;
+  source: string;
+  stream: string;
+  rows_read: number;
+  rows_loaded: number;
+  rows_rejected: number;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  status: "succeeded" | "failed";
+  error: string | null;
+}
+
+export interface QuarantineTable {
+  run_id: string;
+  source: string;
+  stream: string;
+  location: string;
+  reason: string;
+  payload: string;
+  quarantined_at: string;
+}
+
+export interface MetaDatabase {
+  "meta.runs": RunsTable;
+  "meta.run_steps": RunStepsTable;
+  "meta.loads": LoadsTable;
+  "meta.quarantine": QuarantineTable;
+}
+
+/** Creates the meta schema if it is not there yet (idempotent). */
+export async function ensureMetaSchema(connection: DuckDBConnection): Promise<void> {
+  await connection.run(`
+    create schema if not exists meta;
+    create table if not exists meta.runs (
+      run_id varchar primary key, started_at timestamp not null, finished_at timestamp,
+      status varchar not null, error varchar);
+    create table if not exists meta.run_steps (
+      run_id varchar not null, step varchar not null, started_at timestamp not null, finished_at timestamp,
+      status varchar not null, rows bigint, error varchar);
+    create table if not exists meta.loads (
+      run_id varchar not null, source varchar not null, stream varchar not null,
+      rows_read bigint not null, rows_loaded bigint not null, rows_rejected bigint not null,
+      started_at timestamp not null, finished_at timestamp not null, duration_ms bigint not null,
+      status varchar not null, error varchar);
+    create table if not exists meta.quarantine (
+      run_id varchar not null, source varchar not null, stream varchar not null, location varchar not null,
+      reason varchar not null, payload varchar not null, quarantined_at timestamp not null);
+  `);
+}
