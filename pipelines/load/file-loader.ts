@@ -76,12 +76,22 @@ async function stageXlsx(connection: DuckDBConnection, path: string): Promise<vo
 
 /** Reads a CSV file into FILE_ROWS as text columns; malformed lines go to DuckDB's reject tables. */
 async function stageCsv(connection: DuckDBConnection, path: string): Promise<void> {
+  await connection.run("drop table if exists csv_rejects; drop table if exists csv_scans;");
   await connection.run(`
     create or replace table ${FILE_ROWS} as
     select *, row_number() over () + 1 as __line
     from read_csv(${quoteLiteral(path)}, header = true, all_varchar = true, auto_detect = true,
                   ignore_errors = true, store_rejects = true,
-                  rejects_table = 'landing.__csv_rejects', rejects_scan = 'landing.__csv_scans')`);
+                  rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
+  // The reader skips lines it cannot parse, so row numbers drift past each one: shift them back to
+  // real line numbers. With rejected lines r1 < r2 < ... the k-th parsed row sits on line
+  // k + 1 + #{i : r_i - (i - 1) <= k + 1}.
+  await connection.run(`
+    create or replace temp table csv_reject_lines as
+      select line, row_number() over (order by line) as rank from (select distinct line from csv_rejects);
+    update ${FILE_ROWS} set __line = __line + (
+      select count(*) from csv_reject_lines as r where r.line - (r.rank - 1) <= ${FILE_ROWS}.__line)
+    where exists (select 1 from csv_reject_lines);`);
 }
 
 /** Loads all files of a stream as a full replacement of its raw table. */
@@ -144,14 +154,14 @@ export async function loadFileStream(connection: DuckDBConnection, runId: string
 
     if (!isXlsx) {
       // Lines the CSV reader itself could not parse (wrong field count, bad quoting...).
-      const [readerRejects] = await queryRows<{ n: number }>(connection, `select count(*) as n from landing.__csv_rejects`);
+      const [readerRejects] = await queryRows<{ n: number }>(connection, `select count(*) as n from csv_reject_lines`);
       if (readerRejects && readerRejects.n > 0) {
         await connection.run(`
           insert into meta.quarantine
           select ${quoteLiteral(runId)}, ${quoteLiteral(source)}, ${quoteLiteral(table.name)},
-                 ${quoteLiteral(`${file} line `)} || line, 'unreadable CSV line: ' || error_message, coalesce(csv_line, ''),
-                 ${quoteLiteral(loadedAt)}::timestamp
-          from landing.__csv_rejects`);
+                 ${quoteLiteral(`${file} line `)} || line, 'unreadable CSV line: ' || string_agg(distinct error_message, '; '),
+                 coalesce(any_value(csv_line), ''), ${quoteLiteral(loadedAt)}::timestamp
+          from csv_rejects group by line`);
         read += readerRejects.n;
         rejected += readerRejects.n;
       }

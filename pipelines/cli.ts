@@ -1,0 +1,83 @@
+/**
+ * The command line: `refresh` runs the whole job; `extract`, `models` and `reports` run one step.
+ * Exit code 0 only when everything asked for succeeded; any failure prints one clear message.
+ */
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, Option } from "commander";
+import { loadConfig, type WarehouseConfig } from "./config/config.js";
+import { buildModelsAndPublish, buildSite, extract, refresh, runContext, type RunContext } from "./run/refresh.js";
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+interface CommonOptions {
+  config?: string;
+  scale?: number;
+  seed?: number;
+  plants?: boolean;
+}
+
+function contextFrom(options: CommonOptions): RunContext {
+  const config: WarehouseConfig = loadConfig(options.config ?? process.env["WAREHOUSE_CONFIG"]);
+  if (options.scale !== undefined) config.demo.scale = options.scale;
+  if (options.seed !== undefined) config.demo.seed = options.seed;
+  if (options.plants === false) config.demo.plants = false;
+  return runContext(projectRoot, config, log);
+}
+
+async function main(action: () => Promise<boolean | void>): Promise<void> {
+  try {
+    const ok = await action();
+    process.exitCode = ok === false ? 1 : 0;
+  } catch (error) {
+    process.stderr.write(`\nerror: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+const program = new Command()
+  .name("warehouse")
+  .description("Channel & customer warehouse: extract -> load -> models -> tests -> publish -> reports");
+
+function withCommonOptions(command: Command): Command {
+  return command
+    .option("-c, --config <file>", "config file naming the company's sources (default: the demo company; env WAREHOUSE_CONFIG)")
+    .addOption(new Option("--scale <n>", "demo company size (1 ≈ 50,000 order lines)").argParser(Number))
+    .addOption(new Option("--seed <n>", "demo company random seed").argParser(Number))
+    .option("--no-plants", "demo company without planted problems (a clean company)");
+}
+
+withCommonOptions(program.command("refresh").description("run the whole job and build the report site"))
+  .option("--no-reports", "stop after publishing the warehouse")
+  .action((options: CommonOptions & { reports: boolean }) =>
+    main(async () => {
+      const ctx = contextFrom(options);
+      const outcome = await refresh(ctx, { reports: options.reports });
+      if (!outcome.ok) {
+        process.stderr.write(
+          `\nrefresh finished with failed sources (their previous data was kept):\n` +
+            outcome.failedStreams.map((f) => `  ${f.source}.${f.stream}: ${f.error}`).join("\n") +
+            "\n",
+        );
+      }
+      return outcome.ok;
+    }),
+  );
+
+withCommonOptions(program.command("extract").description("extract every source into the raw database")).action((options: CommonOptions) =>
+  main(async () => (await extract(contextFrom(options))).failedStreams.length === 0),
+);
+
+withCommonOptions(program.command("models").description("build and test the models, then publish the warehouse")).action(
+  (options: CommonOptions) => main(() => buildModelsAndPublish(contextFrom(options))),
+);
+
+withCommonOptions(program.command("reports").description("build the report site from the published warehouse")).action(
+  (options: CommonOptions) => main(() => buildSite(contextFrom(options))),
+);
+
+await program.parseAsync();

@@ -1,0 +1,100 @@
+/**
+ * Configuration: where the warehouse keeps its files and which systems it reads. Without a config
+ * file the embedded demo company is the source. A config file (YAML, `--config` or the
+ * WAREHOUSE_CONFIG environment variable) points the same pipelines at a company's real systems;
+ * secrets are never written in it, only the names of the environment variables holding them.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+const demoSchema = z.strictObject({
+  seed: z.number().int().default(42),
+  scale: z.number().positive().default(1),
+  plants: z.boolean().default(true),
+});
+
+const sourcesSchema = z.strictObject({
+  order_system: z
+    .strictObject({
+      connection_string_env: z.string().default("ORDER_SYSTEM_URL"),
+      schema: z.string().default("public"),
+    })
+    .optional(),
+  crm: z
+    .strictObject({
+      base_url: z.string().url(),
+      token_env: z.string().default("CRM_API_TOKEN"),
+      page_size: z.number().int().positive().max(1000).default(500),
+      timeout_ms: z.number().int().positive().default(30_000),
+    })
+    .optional(),
+  partner_files: z.strictObject({ drop_dir: z.string() }).optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** Folder for the raw database, the published warehouse and the demo's generated sources. */
+  data_dir: z.string().default("data"),
+  /** The embedded demo company; used when `sources` is absent. */
+  demo: demoSchema.default({ seed: 42, scale: 1, plants: true }),
+  sources: sourcesSchema.optional(),
+});
+
+export type WarehouseConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Resolved file locations for one project. */
+export interface WarehousePaths {
+  readonly projectRoot: string;
+  readonly dataDir: string;
+  /** The loader's database: raw tables, quarantine, run log. Only the loader writes it. */
+  readonly rawDatabase: string;
+  /** The published warehouse every reader opens (read-only). Replaced only by publish. */
+  readonly publishedWarehouse: string;
+  readonly demoDir: string;
+  readonly siteDir: string;
+}
+
+export function resolvePaths(projectRoot: string, config: WarehouseConfig): WarehousePaths {
+  const dataDir = isAbsolute(config.data_dir) ? config.data_dir : resolve(projectRoot, config.data_dir);
+  return {
+    projectRoot,
+    dataDir,
+    rawDatabase: resolve(dataDir, "raw.duckdb"),
+    publishedWarehouse: resolve(dataDir, "warehouse.duckdb"),
+    demoDir: resolve(dataDir, "demo"),
+    siteDir: resolve(projectRoot, "build"),
+  };
+}
+
+/** Reads and validates the config file (or returns the demo defaults when there is none). */
+export function loadConfig(path?: string): WarehouseConfig {
+  if (!path) return configSchema.parse({});
+  if (!existsSync(path)) throw new ConfigError(`Config file ${path} does not exist.`);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, "utf8")) ?? {};
+  } catch (error) {
+    throw new ConfigError(`Config file ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(top)"}: ${i.message}`).join("\n");
+    throw new ConfigError(`Config file ${path} is invalid:\n${issues}`);
+  }
+  return parsed.data;
+}
+
+/** Reads a required secret from the environment, with a message saying which variable to set. */
+export function secretFromEnv(variable: string, what: string): string {
+  const value = process.env[variable];
+  if (!value) throw new ConfigError(`${what} needs the environment variable ${variable}; set it and run again.`);
+  return value;
+}

@@ -1,0 +1,164 @@
+/**
+ * The main job, step by step: extract every source into raw -> build and test the models into a
+ * new file -> publish it with one rename -> build the report site. Each step can also run alone.
+ * A failing source is recorded and the rest still load (the failed one keeps its last good raw
+ * data); a failing model, test or report stops the run before anything readers see is touched.
+ */
+import { mkdirSync } from "node:fs";
+import { resolvePaths, type WarehouseConfig, type WarehousePaths } from "../config/config.js";
+import { loadFileStream } from "../load/file-loader.js";
+import { loadRecordStream } from "../load/record-loader.js";
+import type { LoadResult } from "../load/source-stream.js";
+import { buildWarehouse } from "../models/build-warehouse.js";
+import { publishWarehouse } from "../publish/publish-warehouse.js";
+import { withDatabase } from "../warehouse/duckdb.js";
+import { connectSources } from "./connect-sources.js";
+import { newRunId, RunLog } from "./run-log.js";
+
+export interface RunContext {
+  readonly config: WarehouseConfig;
+  readonly paths: WarehousePaths;
+  readonly runId: string;
+  readonly log: (line: string) => void;
+}
+
+export function runContext(projectRoot: string, config: WarehouseConfig, log: (line: string) => void, runId = newRunId()): RunContext {
+  const paths = resolvePaths(projectRoot, config);
+  mkdirSync(paths.dataDir, { recursive: true });
+  return { config, paths, runId, log };
+}
+
+export interface ExtractOutcome {
+  readonly loads: readonly LoadResult[];
+  readonly failedStreams: ReadonlyArray<{ source: string; stream: string; error: string }>;
+}
+
+/** Records a step in the run log (in the raw database, opened only briefly so other steps can use it). */
+async function logStep<T>(ctx: RunContext, step: string, work: () => Promise<T>, rowsOf?: (result: T) => number): Promise<T> {
+  const started = new Date();
+  ctx.log(`▶ ${step}`);
+  try {
+    const result = await work();
+    await withDatabase(ctx.paths.rawDatabase, async (c) =>
+      (await RunLog.open(c, ctx.runId)).recordStep(step, started, "succeeded", rowsOf ? rowsOf(result) : null, null),
+    );
+    ctx.log(`✔ ${step} (${((Date.now() - started.getTime()) / 1000).toFixed(1)} s)`);
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await withDatabase(ctx.paths.rawDatabase, async (c) =>
+      (await RunLog.open(c, ctx.runId)).recordStep(step, started, "failed", null, message),
+    ).catch(() => undefined);
+    ctx.log(`✘ ${step} failed`);
+    throw error;
+  }
+}
+
+/** Extracts every source into raw. Never throws for a single failing stream: it is recorded and reported. */
+export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
+  return logStep(
+    ctx,
+    "extract",
+    async () => {
+      const sources = await connectSources(ctx.config, ctx.paths, ctx.log);
+      const loads: LoadResult[] = [];
+      const failedStreams: Array<{ source: string; stream: string; error: string }> = [];
+      try {
+        await withDatabase(ctx.paths.rawDatabase, async (connection) => {
+          const runLog = await RunLog.open(connection, ctx.runId);
+          const streams = [
+            ...sources.recordStreams.map((s) => ({ source: s.source, stream: s.table.name, load: () => loadRecordStream(connection, ctx.runId, s) })),
+            ...sources.fileStreams.map((s) => ({ source: s.source, stream: s.table.name, load: () => loadFileStream(connection, ctx.runId, s) })),
+          ];
+          for (const { source, stream, load } of streams) {
+            const started = Date.now();
+            try {
+              const result = await load();
+              loads.push(result);
+              await runLog.recordLoad(result);
+              ctx.log(
+                `  ${source}.${stream}: ${result.read} read, ${result.loaded} loaded, ${result.rejected} quarantined (${result.durationMs} ms)`,
+              );
+              if ("drift" in result) {
+                for (const d of result.drift as Array<{ file: string; unknownColumns: string[]; missingColumns: string[] }>) {
+                  ctx.log(
+                    `  ! ${d.file}: schema drift —` +
+                      (d.unknownColumns.length ? ` unknown column(s) ${d.unknownColumns.join(", ")} (not loaded)` : "") +
+                      (d.missingColumns.length ? ` missing column(s) ${d.missingColumns.join(", ")}` : ""),
+                  );
+                }
+              }
+            } catch (error) {
+              const message = error instanceof Error ? error.message : String(error);
+              failedStreams.push({ source, stream, error: message });
+              await runLog.recordLoad({ source, stream, error: message, durationMs: Date.now() - started });
+              ctx.log(`  ✘ ${source}.${stream}: ${message}`);
+            }
+          }
+          const rejections = await runLog.rejectionSummary();
+          if (rejections.length) {
+            ctx.log(`  quarantined rows by reason (see meta.quarantine in ${ctx.paths.rawDatabase}):`);
+            for (const r of rejections.slice(0, 20)) ctx.log(`    ${r.source}.${r.stream}: ${r.rows} × ${r.reason}`);
+          }
+        });
+      } finally {
+        await sources.close();
+      }
+      return { loads, failedStreams };
+    },
+    (outcome) => outcome.loads.reduce((n, l) => n + l.loaded, 0),
+  );
+}
+
+/** Builds and tests every model into a new file, then publishes it. Throws (publishing nothing) on failure. */
+export async function buildModelsAndPublish(ctx: RunContext): Promise<void> {
+  const buildPath = ctx.paths.publishedWarehouse.replace(/\.duckdb$/, `.building.duckdb`);
+  const result = await logStep(
+    ctx,
+    "models",
+    () =>
+      buildWarehouse({
+        projectRoot: ctx.paths.projectRoot,
+        rawPath: ctx.paths.rawDatabase,
+        buildPath,
+        runId: ctx.runId,
+        onModel: ({ model, index, total, ms }) => ctx.log(`  [${index}/${total}] ${model.model.id} (${ms} ms)`),
+      }),
+    (r) => r.models.length,
+  );
+  ctx.log(`  ${result.models.length} models built, ${result.testsRun} tests passed`);
+  await logStep(ctx, "publish", async () => publishWarehouse(buildPath, ctx.paths.publishedWarehouse));
+  ctx.log(`  published ${ctx.paths.publishedWarehouse}`);
+}
+
+/** Builds the static report site from the published warehouse. */
+export async function buildSite(ctx: RunContext): Promise<void> {
+  const { buildReports } = await import("../reports/build-reports.js");
+  await logStep(ctx, "reports", () =>
+    buildReports({ repoRoot: ctx.paths.projectRoot, warehousePath: ctx.paths.publishedWarehouse, outDir: ctx.paths.siteDir, log: (l) => ctx.log(`  ${l}`) }),
+  );
+  ctx.log(`  site built in ${ctx.paths.siteDir}`);
+}
+
+export interface RefreshOptions {
+  readonly reports?: boolean;
+}
+
+/** The whole job. Resolves to false (after publishing what is good) when any source failed to load. */
+export async function refresh(ctx: RunContext, options: RefreshOptions = {}): Promise<{ ok: boolean; failedStreams: ExtractOutcome["failedStreams"] }> {
+  await withDatabase(ctx.paths.rawDatabase, async (c) => (await RunLog.open(c, ctx.runId)).startRun());
+  ctx.log(`refresh ${ctx.runId}`);
+  try {
+    const { failedStreams } = await extract(ctx);
+    await buildModelsAndPublish(ctx);
+    if (options.reports !== false) await buildSite(ctx);
+    const ok = failedStreams.length === 0;
+    const summary = ok ? null : `${failedStreams.length} source stream(s) failed: ${failedStreams.map((f) => `${f.source}.${f.stream}`).join(", ")}`;
+    await withDatabase(ctx.paths.rawDatabase, async (c) => (await RunLog.open(c, ctx.runId)).finishRun(ok ? "succeeded" : "failed", summary));
+    return { ok, failedStreams };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await withDatabase(ctx.paths.rawDatabase, async (c) => (await RunLog.open(c, ctx.runId)).finishRun("failed", message)).catch(() => undefined);
+    throw error;
+  }
+}

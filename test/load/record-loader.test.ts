@@ -1,0 +1,92 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { TableSpec } from "../../pipelines/contracts/column-spec.js";
+import { loadRecordStream } from "../../pipelines/load/record-loader.js";
+import { ReconciliationError } from "../../pipelines/load/reconciliation.js";
+import type { RecordStream, SourceRecord } from "../../pipelines/load/source-stream.js";
+import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
+import { ensureMetaSchema } from "../../pipelines/warehouse/meta-schema.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+const widgets: TableSpec = {
+  name: "widgets",
+  description: "test table",
+  primaryKey: ["widget_id"],
+  columns: [
+    { name: "widget_id", type: "text" },
+    { name: "price", type: "money" },
+    { name: "made_on", type: "date" },
+    { name: "colour", type: "text", values: ["red", "blue"] },
+    { name: "note", type: "text", nullable: true },
+  ],
+};
+
+function streamOf(records: unknown[], expected?: number, batch = 2): RecordStream {
+  return {
+    source: "shop",
+    table: widgets,
+    async *read() {
+      for (let i = 0; i < records.length; i += batch) {
+        yield records.slice(i, i + batch).map((record, j): SourceRecord => ({ record, location: `row ${i + j + 1}` }));
+      }
+    },
+    ...(expected === undefined ? {} : { expectedCount: async () => expected }),
+  };
+}
+
+const good = [
+  { widget_id: "w1", price: "10.50", made_on: "2026-01-02", colour: "red", note: null },
+  { widget_id: "w2", price: 3, made_on: "2026-01-03", colour: "blue" },
+  { widget_id: "w3", price: 7.25, made_on: "2026-02-01", colour: "red", note: "ok" },
+];
+const bad = [
+  { widget_id: "w4", price: "cheap", made_on: "2026-01-02", colour: "red" },
+  { widget_id: "w5", price: 1, made_on: "2026-13-45", colour: "green" },
+  { widget_id: "w6", price: 1.234, made_on: "2026-01-02", colour: "red", surprise: 1 },
+];
+
+describe("record loader", () => {
+  const dir = tempDir();
+
+  it("loads valid records, quarantines invalid ones with reasons and payload, and reconciles", async () => {
+    const path = join(dir, "raw1.duckdb");
+    await withDatabase(path, async (c) => {
+      await ensureMetaSchema(c);
+      const result = await loadRecordStream(c, "run-1", streamOf([...good, ...bad], 6));
+      expect(result).toMatchObject({ read: 6, loaded: 3, rejected: 3 });
+      const raw = await queryRows<{ widget_id: string; price: number; _run_id: string; _source_location: string }>(
+        c,
+        "select widget_id, price::double as price, _run_id, _source_location from shop.widgets order by widget_id",
+      );
+      expect(raw.map((r) => [r.widget_id, r.price])).toEqual([["w1", 10.5], ["w2", 3], ["w3", 7.25]]);
+      expect(raw[0]).toMatchObject({ _run_id: "run-1", _source_location: "row 1" });
+      const quarantined = await queryRows<{ location: string; reason: string; payload: string }>(
+        c,
+        "select location, reason, payload from meta.quarantine where run_id = 'run-1' order by location",
+      );
+      expect(quarantined).toHaveLength(3);
+      expect(quarantined[0]!.reason).toMatch(/price/);
+      expect(JSON.parse(quarantined[0]!.payload)).toMatchObject({ widget_id: "w4", price: "cheap" });
+      expect(quarantined[1]!.reason).toMatch(/made_on/);
+      expect(quarantined[1]!.reason).toMatch(/colour/);
+      expect(quarantined[2]!.reason).toMatch(/surprise|price/);
+    });
+  });
+
+  it("a count the source reports that does not match what was read fails the load and keeps the previous raw data", async () => {
+    const path = join(dir, "raw2.duckdb");
+    await withDatabase(path, async (c) => {
+      await ensureMetaSchema(c);
+      await loadRecordStream(c, "run-1", streamOf(good, 3));
+      // The source says it holds 5 rows but only 2 arrive: a planted mismatch.
+      await expect(loadRecordStream(c, "run-2", streamOf(good.slice(0, 2), 5))).rejects.toThrow(ReconciliationError);
+      await expect(loadRecordStream(c, "run-2", streamOf(good.slice(0, 2), 5))).rejects.toThrow(/reported 5 rows but 2 were read/);
+      const [{ n, runs } = { n: 0, runs: "" }] = await queryRows<{ n: number; runs: string }>(
+        c,
+        "select count(*) as n, string_agg(distinct _run_id) as runs from shop.widgets",
+      );
+      expect(n).toBe(3);
+      expect(runs).toBe("run-1");
+    });
+  });
+});
