@@ -5,7 +5,8 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { openDatabase, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
+import { openDatabase, queryRows, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
+import { ensureMetaSchema } from "../warehouse/meta-schema.js";
 import { planModels, type PlannedModel } from "./dag.js";
 import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
 import { describeFailures, runModelTests, type TestOutcome } from "./model-tests.js";
@@ -47,12 +48,20 @@ export interface BuildResult {
 
 /** Copies the loader's bookkeeping the reports may show (counts only: quarantine payloads can hold personal data). */
 async function copyOperationalTables(connection: DuckDBConnection, runId: string): Promise<void> {
+  const [meta] = await queryRows<{ n: number }>(
+    connection,
+    "select count(*) as n from duckdb_tables() where database_name = 'raw' and schema_name = 'meta'",
+  );
+  // A raw database that never saw a load has no bookkeeping yet: read from an empty copy instead.
+  const from = meta && meta.n > 0 ? "raw.meta" : "empty_meta";
+  if (from === "empty_meta") await ensureMetaSchema(connection, "empty_meta");
   await connection.run(`
     create schema if not exists ops;
     create table ops.build_context as select ${quoteLiteral(runId)} as run_id, now()::timestamp as built_at;
-    create table ops.loads as select * from raw.meta.loads;
+    create table ops.loads as select * from ${from}.loads;
     create table ops.quarantine_summary as
-      select run_id, source, stream, reason, count(*) as rows from raw.meta.quarantine group by all;
+      select run_id, source, stream, reason, count(*) as rows from ${from}.quarantine group by all;
+    drop schema if exists empty_meta cascade;
   `);
 }
 

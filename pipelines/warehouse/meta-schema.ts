@@ -53,9 +53,10 @@ export interface MetaDatabase {
   "meta.quarantine": QuarantineTable;
 }
 
-/** Creates the meta schema if it is not there yet (idempotent). */
-export async function ensureMetaSchema(connection: DuckDBConnection): Promise<void> {
-  await connection.run(`
+/** Creates the meta schema (or an empty copy of it under another name) if it is not there yet. */
+export async function ensureMetaSchema(connection: DuckDBConnection, schema = "meta"): Promise<void> {
+  await connection.run(
+    `
     create schema if not exists meta;
     create table if not exists meta.runs (
       run_id varchar primary key, started_at timestamp not null, finished_at timestamp,
@@ -71,5 +72,6 @@ export async function ensureMetaSchema(connection: DuckDBConnection): Promise<vo
     create table if not exists meta.quarantine (
       run_id varchar not null, source varchar not null, stream varchar not null, location varchar not null,
       reason varchar not null, payload varchar not null, quarantined_at timestamp not null);
-  `);
+  `.replaceAll("meta.", `${schema}.`).replace("schema if not exists meta", `schema if not exists ${schema}`),
+  );
 }
