@@ -57,7 +57,7 @@ async function copyOperationalTables(connection: DuckDBConnection, runId: string
   if (from === "empty_meta") await ensureMetaSchema(connection, "empty_meta");
   await connection.run(`
     create schema if not exists ops;
-    create table ops.build_context as select ${quoteLiteral(runId)} as run_id, now()::timestamp as built_at;
+    create table ops.build_context as select ${quoteLiteral(runId)} as run_id, (now() at time zone 'UTC') as built_at;
     create table ops.loads as select * from ${from}.loads;
     create table ops.quarantine_summary as
       select run_id, source, stream, reason, count(*) as rows from ${from}.quarantine group by all;

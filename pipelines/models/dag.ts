@@ -35,7 +35,9 @@ export async function planModels(connection: DuckDBConnection, models: readonly 
   for (const model of models) {
     const dependsOn = new Set<string>();
     const rawInputs = new Set<string>();
-    for (const ref of await tableReferences(connection, model)) {
+    for (const original of await tableReferences(connection, model)) {
+      // DuckDB identifiers are case-insensitive; compare them that way.
+      const ref = { catalog: original.catalog.toLowerCase(), schema: original.schema.toLowerCase(), table: original.table.toLowerCase() };
       const qualified = [ref.catalog, ref.schema, ref.table].filter(Boolean).join(".");
       if (ref.catalog === "raw") {
         if (model.layer !== "staging") {

@@ -59,9 +59,13 @@ export function discoverModels(projectRoot: string, modelsDir = join(projectRoot
     seen.set(id, file);
 
     const sql = readFileSync(path, "utf8");
-    const grain = /^\s*--\s*grain:\s*(.+)$/im.exec(sql)?.[1]?.trim();
+    // The grain is stated in the comment block at the top of the file, before the SQL starts.
+    const header = sql.split("\n").filter((line, i, lines) => lines.slice(0, i + 1).every((l) => /^\s*(--.*)?$/.test(l)));
+    const grain = header.map((line) => /^\s*--\s*grain:\s*(.+)$/i.exec(line)?.[1]?.trim()).find(Boolean);
     if (!grain) throw new ModelDefinitionError(file, `state the grain in a comment at the top, e.g. "-- grain: one row per channel per month"`);
 
+    // The YAML beside a model is optional for the runner (a model may have no tests yet); the
+    // project's own test suite insists every model of this repository has one.
     const specPath = path.replace(/\.sql$/, ".yml");
     let spec: ModelSpec = { columns: {}, tests: [] };
     if (existsSync(specPath)) {

@@ -28,7 +28,7 @@ function compileColumnTest(table: string, column: string, test: ColumnTest): Com
   if (test === "unique") {
     return {
       name: `${column} unique`,
-      sql: `select ${col}, count(*) as occurrences from ${table} group by all having count(*) > 1`,
+      sql: `select ${col}, count(*) as occurrences from ${table} where ${col} is not null group by all having count(*) > 1`,
     };
   }
   if ("accepted_values" in test) {
@@ -98,8 +98,9 @@ export async function runModelTests(connection: DuckDBConnection, models: readon
       let count: number;
       let sample: Record<string, unknown>[];
       try {
-        [{ n: count } = { n: 0 }] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${test.sql})`);
-        sample = count > 0 ? await queryRows(connection, `select * from (${test.sql}) limit 5`) : [];
+        const sql = test.sql.trim().replace(/;\s*$/, "");
+        [{ n: count } = { n: 0 }] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${sql}\n)`);
+        sample = count > 0 ? await queryRows(connection, `select * from (${sql}\n) limit 5`) : [];
       } catch (error) {
         count = 1;
         sample = [{ error: error instanceof Error ? error.message : String(error) }];

@@ -1,0 +1,36 @@
+-- grain: one row per sales channel (channel_id)
+
+with
+
+channels as (
+
+    select * from staging.stg_order_system__channels
+
+),
+
+final as (
+
+    select
+        channel_id,
+        channel_name,
+        channel_type,
+        -- the plan's three families: traditional partners (二.2), emerging channels (二.3), direct sales
+        case
+            when channel_type in ('distributor', 'agent', 'retailer') then 'traditional'
+            when channel_type = 'direct_key_account' then 'direct'
+            else 'emerging'
+        end as channel_group,
+        platform_fee_rate,
+        commission_rate,
+        monthly_management_cost,
+        is_online,
+        -- partner channels sell in to a partner who resells (sell-through arrives in partner files)
+        channel_type in ('distributor', 'agent', 'retailer') as is_partner_channel,
+        launched_date,
+        updated_at
+
+    from channels
+
+)
+
+select * from final

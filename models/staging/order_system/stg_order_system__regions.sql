@@ -1,0 +1,35 @@
+-- grain: one row per region (region_id), latest load
+
+with
+
+source as (
+
+    select * from raw.order_system.regions
+
+),
+
+renamed as (
+
+    select
+        trim(region_id) as region_id,
+        trim(region_name) as region_name,
+        trim(region_name_zh) as region_name_zh,
+        trim(area) as area,
+        cast(population_millions as double) as population_millions,
+        cast(updated_at as timestamp) as updated_at,
+        _loaded_at as loaded_at
+
+    from source
+
+),
+
+final as (
+
+    select *
+    from renamed
+    -- a key loaded more than once keeps its latest load; two rows from one load both stay and fail the unique test
+    qualify loaded_at = max(loaded_at) over (partition by region_id)
+
+)
+
+select * from final
