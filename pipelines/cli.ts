@@ -45,7 +45,10 @@ const program = new Command()
 
 function withCommonOptions(command: Command): Command {
   return command
-    .option("-c, --config <file>", "config file naming the company's sources (default: the demo company; env WAREHOUSE_CONFIG)")
+    .option(
+      "-c, --config <file>",
+      "config file naming the company's sources (default: the demo company; env WAREHOUSE_CONFIG)",
+    )
     .addOption(new Option("--scale <n>", "demo company size (1 ≈ 50,000 order lines)").argParser(Number))
     .addOption(new Option("--seed <n>", "demo company random seed").argParser(Number))
     .option("--no-plants", "demo company without planted problems (a clean company)");
@@ -68,13 +71,13 @@ withCommonOptions(program.command("refresh").description("run the whole job and 
     }),
   );
 
-withCommonOptions(program.command("extract").description("extract every source into the raw database")).action((options: CommonOptions) =>
-  main(async () => (await extract(contextFrom(options))).failedStreams.length === 0),
+withCommonOptions(program.command("extract").description("extract every source into the raw database")).action(
+  (options: CommonOptions) => main(async () => (await extract(contextFrom(options))).failedStreams.length === 0),
 );
 
-withCommonOptions(program.command("models").description("build and test the models, then publish the warehouse")).action(
-  (options: CommonOptions) => main(() => buildModelsAndPublish(contextFrom(options))),
-);
+withCommonOptions(
+  program.command("models").description("build and test the models, then publish the warehouse"),
+).action((options: CommonOptions) => main(() => buildModelsAndPublish(contextFrom(options))));
 
 withCommonOptions(program.command("reports").description("build the report site from the published warehouse")).action(
   (options: CommonOptions) => main(() => buildSite(contextFrom(options))),

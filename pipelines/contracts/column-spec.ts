@@ -83,7 +83,10 @@ function zodForColumn(column: ColumnSpec): z.ZodType {
       break;
     case "money":
       // Money is kept to the cent; more decimals means the source is not what we think it is.
-      schema = finiteNumber.refine((n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6, "money with more than 2 decimals");
+      schema = finiteNumber.refine(
+        (n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6,
+        "money with more than 2 decimals",
+      );
       break;
     case "date":
       schema = normaliseTemporal("date");
@@ -95,7 +98,12 @@ function zodForColumn(column: ColumnSpec): z.ZodType {
       schema = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
       break;
   }
-  return column.nullable ? schema.nullable().optional().transform((v) => v ?? null) : schema;
+  return column.nullable
+    ? schema
+        .nullable()
+        .optional()
+        .transform((v) => v ?? null)
+    : schema;
 }
 
 /** A zod validator for one record of the table; unknown fields are rejected so drift is never silent. */
@@ -113,9 +121,7 @@ export function duckdbCreateTable(qualifiedName: string, table: TableSpec, extra
 
 /** `CREATE TABLE` for PostgreSQL (the demo order system). */
 export function postgresCreateTable(qualifiedName: string, table: TableSpec): string {
-  const columns = table.columns.map(
-    (c) => `"${c.name}" ${postgresTypeOf[c.type]}${c.nullable ? "" : " not null"}`,
-  );
+  const columns = table.columns.map((c) => `"${c.name}" ${postgresTypeOf[c.type]}${c.nullable ? "" : " not null"}`);
   columns.push(`primary key (${table.primaryKey.map((k) => `"${k}"`).join(", ")})`);
   return `create table ${qualifiedName} (${columns.join(", ")})`;
 }

@@ -8,7 +8,15 @@ import type { TableSpec } from "./column-spec.js";
 const updatedAt = { name: "updated_at", type: "timestamp" } as const;
 
 export const AGE_BANDS = ["18-24", "25-34", "35-44", "45-54", "55+"] as const;
-export const INDUSTRIES = ["manufacturing", "retail", "hospitality", "healthcare", "education", "construction", "logistics"] as const;
+export const INDUSTRIES = [
+  "manufacturing",
+  "retail",
+  "hospitality",
+  "healthcare",
+  "education",
+  "construction",
+  "logistics",
+] as const;
 
 export const customers: TableSpec = {
   name: "customers",

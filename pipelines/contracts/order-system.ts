@@ -197,7 +197,11 @@ export const returns: TableSpec = {
     { name: "returned_at", type: "timestamp" },
     { name: "quantity", type: "integer" },
     { name: "refund_amount", type: "money" },
-    { name: "reason", type: "text", values: ["defective", "wrong_item", "not_as_described", "late_delivery", "changed_mind"] },
+    {
+      name: "reason",
+      type: "text",
+      values: ["defective", "wrong_item", "not_as_described", "late_delivery", "changed_mind"],
+    },
     updatedAt,
   ],
 };
@@ -220,7 +224,8 @@ export const marketingSpend: TableSpec = {
 
 export const targets: TableSpec = {
   name: "targets",
-  description: "SMART goals: a target value for a metric, for a scope (company, channel type, channel, region) and period.",
+  description:
+    "SMART goals: a target value for a metric, for a scope (company, channel type, channel, region) and period.",
   primaryKey: ["target_id"],
   cursorColumn: "updated_at",
   columns: [

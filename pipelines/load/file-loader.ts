@@ -95,14 +95,19 @@ async function stageCsv(connection: DuckDBConnection, path: string): Promise<voi
 }
 
 /** Loads all files of a stream as a full replacement of its raw table. */
-export async function loadFileStream(connection: DuckDBConnection, runId: string, stream: FileStream): Promise<FileLoadResult> {
+export async function loadFileStream(
+  connection: DuckDBConnection,
+  runId: string,
+  stream: FileStream,
+): Promise<FileLoadResult> {
   const started = Date.now();
   const { source, table } = stream;
   const loadedAt = new Date().toISOString();
   await prepareRawAndLanding(connection, source, table);
   const aliases = new Map<string, string>();
   for (const column of table.columns) aliases.set(column.name.toLowerCase(), column.name);
-  for (const [alias, canonical] of Object.entries(stream.headerAliases ?? {})) aliases.set(alias.toLowerCase(), canonical);
+  for (const [alias, canonical] of Object.entries(stream.headerAliases ?? {}))
+    aliases.set(alias.toLowerCase(), canonical);
 
   let read = 0;
   let rejected = 0;
@@ -128,7 +133,9 @@ export async function loadFileStream(connection: DuckDBConnection, runId: string
     const missing = table.columns.filter((c) => !present.has(c.name)).map((c) => c.name);
     if (unknown.length || missing.length) drift.push({ file, unknownColumns: unknown, missingColumns: missing });
 
-    const renamedSelect = [...renamed].map(([canonical, header]) => `${quoteIdent(header)} as ${quoteIdent(canonical)}`);
+    const renamedSelect = [...renamed].map(
+      ([canonical, header]) => `${quoteIdent(header)} as ${quoteIdent(canonical)}`,
+    );
     const payload = `to_json(struct_pack(${headers.map((h) => `${quoteIdent(h)} := ${quoteIdent(h)}`).join(", ")}))::varchar`;
     await connection.run(`
       create or replace table landing.__checked as
@@ -169,5 +176,13 @@ export async function loadFileStream(connection: DuckDBConnection, runId: string
   }
   await connection.run(`drop table if exists ${FILE_ROWS}; drop table if exists landing.__checked;`);
   await replaceRawFromLanding(connection, runId, source, table, { read, rejected });
-  return { source, stream: table.name, read, loaded: read - rejected, rejected, durationMs: Date.now() - started, drift };
+  return {
+    source,
+    stream: table.name,
+    read,
+    loaded: read - rejected,
+    rejected,
+    durationMs: Date.now() - started,
+    drift,
+  };
 }

@@ -108,7 +108,11 @@ export async function replaceRawFromLanding(
   try {
     await connection.run(`delete from ${raw}`);
     await connection.run(`insert into ${raw} select * from ${landingTableName(source, table)}`);
-    const [loadedRow] = await queryRows<{ n: number }>(connection, `select count(*) as n from ${raw} where _run_id = $1`, [runId]);
+    const [loadedRow] = await queryRows<{ n: number }>(
+      connection,
+      `select count(*) as n from ${raw} where _run_id = $1`,
+      [runId],
+    );
     const [rejectedRow] = await queryRows<{ n: number }>(
       connection,
       `select count(*) as n from meta.quarantine where run_id = $1 and source = $2 and stream = $3`,

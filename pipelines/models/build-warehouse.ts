@@ -17,7 +17,9 @@ export class ModelRunError extends Error {
     readonly model: ModelFile,
     cause: unknown,
   ) {
-    super(`Model ${model.id} (${model.file}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`Model ${model.id} (${model.file}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
     this.name = "ModelRunError";
   }
 }
@@ -25,7 +27,9 @@ export class ModelRunError extends Error {
 /** Model tests failed: nothing is published. */
 export class ModelTestFailedError extends Error {
   constructor(readonly failures: readonly TestOutcome[]) {
-    super(`${failures.length} model test(s) failed, so the warehouse was not published:\n${describeFailures(failures)}`);
+    super(
+      `${failures.length} model test(s) failed, so the warehouse was not published:\n${describeFailures(failures)}`,
+    );
     this.name = "ModelTestFailedError";
   }
 }
@@ -87,7 +91,10 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       }
       options.onModel?.({ model: planned, index: ++index, total: plan.length, ms: Date.now() - started });
     }
-    const { run, failures } = await runModelTests(connection, plan.map((p) => p.model));
+    const { run, failures } = await runModelTests(
+      connection,
+      plan.map((p) => p.model),
+    );
     if (failures.length) throw new ModelTestFailedError(failures);
     await connection.run("detach raw");
     await connection.run("checkpoint");

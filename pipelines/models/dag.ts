@@ -37,17 +37,27 @@ export async function planModels(connection: DuckDBConnection, models: readonly 
     const rawInputs = new Set<string>();
     for (const original of await tableReferences(connection, model)) {
       // DuckDB identifiers are case-insensitive; compare them that way.
-      const ref = { catalog: original.catalog.toLowerCase(), schema: original.schema.toLowerCase(), table: original.table.toLowerCase() };
+      const ref = {
+        catalog: original.catalog.toLowerCase(),
+        schema: original.schema.toLowerCase(),
+        table: original.table.toLowerCase(),
+      };
       const qualified = [ref.catalog, ref.schema, ref.table].filter(Boolean).join(".");
       if (ref.catalog === "raw") {
         if (model.layer !== "staging") {
-          throw new ModelDefinitionError(model.file, `reads ${qualified}, but only staging models may read raw tables; read the staging model instead`);
+          throw new ModelDefinitionError(
+            model.file,
+            `reads ${qualified}, but only staging models may read raw tables; read the staging model instead`,
+          );
         }
         rawInputs.add(`${ref.schema}.${ref.table}`);
       } else if (!ref.catalog && (LAYERS as readonly string[]).includes(ref.schema)) {
         const id = `${ref.schema}.${ref.table}`;
         if (!byId.has(id)) {
-          throw new ModelDefinitionError(model.file, `reads ${id}, which is not a model (no models/${ref.schema}/**/${ref.table}.sql)`);
+          throw new ModelDefinitionError(
+            model.file,
+            `reads ${id}, which is not a model (no models/${ref.schema}/**/${ref.table}.sql)`,
+          );
         }
         if (id === model.id) throw new ModelDefinitionError(model.file, `reads itself (${id})`);
         dependsOn.add(id);

@@ -24,7 +24,11 @@ function collect(node: unknown, refs: TableReference[], cteNames: Set<string>): 
   if (!node || typeof node !== "object") return;
   const n = node as ParsedNode;
   if (n["type"] === "BASE_TABLE" && typeof n["table_name"] === "string") {
-    refs.push({ catalog: String(n["catalog_name"] ?? ""), schema: String(n["schema_name"] ?? ""), table: n["table_name"] });
+    refs.push({
+      catalog: String(n["catalog_name"] ?? ""),
+      schema: String(n["schema_name"] ?? ""),
+      table: n["table_name"],
+    });
   }
   const cteMap = n["cte_map"] as { map?: Array<{ key?: string }> } | undefined;
   for (const entry of cteMap?.map ?? []) if (entry.key) cteNames.add(entry.key);
@@ -33,7 +37,9 @@ function collect(node: unknown, refs: TableReference[], cteNames: Set<string>): 
 
 /** The tables (other than its own CTEs) a model's SELECT reads. */
 export async function tableReferences(connection: DuckDBConnection, model: ModelFile): Promise<TableReference[]> {
-  const [row] = await queryRows<{ parsed: string }>(connection, "select json_serialize_sql($1::varchar) as parsed", [model.sql]);
+  const [row] = await queryRows<{ parsed: string }>(connection, "select json_serialize_sql($1::varchar) as parsed", [
+    model.sql,
+  ]);
   const parsed = JSON.parse(row?.parsed ?? "{}") as ParsedNode;
   if (parsed["error"]) {
     throw new ModelDefinitionError(

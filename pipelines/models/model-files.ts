@@ -50,7 +50,10 @@ export function discoverModels(projectRoot: string, modelsDir = join(projectRoot
     const file = relative(projectRoot, path);
     const layer = relative(modelsDir, path).split(/[\\/]/)[0] as Layer;
     if (!LAYERS.includes(layer)) {
-      throw new ModelDefinitionError(file, `models must live under one of ${LAYERS.map((l) => `models/${l}/`).join(", ")}`);
+      throw new ModelDefinitionError(
+        file,
+        `models must live under one of ${LAYERS.map((l) => `models/${l}/`).join(", ")}`,
+      );
     }
     const name = path.slice(path.lastIndexOf("/") + 1, -".sql".length);
     const id = `${layer}.${name}`;
@@ -60,9 +63,15 @@ export function discoverModels(projectRoot: string, modelsDir = join(projectRoot
 
     const sql = readFileSync(path, "utf8");
     // The grain is stated in the comment block at the top of the file, before the SQL starts.
-    const header = sql.split("\n").filter((line, i, lines) => lines.slice(0, i + 1).every((l) => /^\s*(--.*)?$/.test(l)));
+    const header = sql
+      .split("\n")
+      .filter((line, i, lines) => lines.slice(0, i + 1).every((l) => /^\s*(--.*)?$/.test(l)));
     const grain = header.map((line) => /^\s*--\s*grain:\s*(.+)$/i.exec(line)?.[1]?.trim()).find(Boolean);
-    if (!grain) throw new ModelDefinitionError(file, `state the grain in a comment at the top, e.g. "-- grain: one row per channel per month"`);
+    if (!grain)
+      throw new ModelDefinitionError(
+        file,
+        `state the grain in a comment at the top, e.g. "-- grain: one row per channel per month"`,
+      );
 
     // The YAML beside a model is optional for the runner (a model may have no tests yet); the
     // project's own test suite insists every model of this repository has one.

@@ -40,7 +40,9 @@ function compileColumnTest(table: string, column: string, test: ColumnTest): Com
   }
   if ("accepted_range" in test) {
     const { min, max } = test.accepted_range;
-    const conditions = [min !== undefined ? `${col} < ${min}` : "", max !== undefined ? `${col} > ${max}` : ""].filter(Boolean);
+    const conditions = [min !== undefined ? `${col} < ${min}` : "", max !== undefined ? `${col} > ${max}` : ""].filter(
+      Boolean,
+    );
     return {
       name: `${column} accepted_range`,
       sql: `select * from ${table} where ${conditions.join(" or ") || "false"}`,
@@ -89,7 +91,10 @@ export function compileTests(model: ModelFile): CompiledTest[] {
 }
 
 /** Runs every test of the given models; returns the failures (empty when all pass). */
-export async function runModelTests(connection: DuckDBConnection, models: readonly ModelFile[]): Promise<{ run: number; failures: TestOutcome[] }> {
+export async function runModelTests(
+  connection: DuckDBConnection,
+  models: readonly ModelFile[],
+): Promise<{ run: number; failures: TestOutcome[] }> {
   const failures: TestOutcome[] = [];
   let run = 0;
   for (const model of models) {
@@ -115,7 +120,9 @@ export async function runModelTests(connection: DuckDBConnection, models: readon
 export function describeFailures(failures: readonly TestOutcome[]): string {
   return failures
     .map((f) => {
-      const rows = f.sample.map((r) => `      ${JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`).join("\n");
+      const rows = f.sample
+        .map((r) => `      ${JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`)
+        .join("\n");
       return `  ${f.model} (${f.file}) — test "${f.test}" failed: ${f.failingRows} failing row(s)\n${rows}`;
     })
     .join("\n");

@@ -24,7 +24,9 @@ export interface ConnectedSources {
 /** Files in a partner drop folder, in name order (CSV and XLSX). */
 export function partnerDropFiles(dropDir: string): string[] {
   if (!existsSync(dropDir)) {
-    throw new ConfigError(`Partner drop folder ${dropDir} does not exist: create it or fix sources.partner_files.drop_dir.`);
+    throw new ConfigError(
+      `Partner drop folder ${dropDir} does not exist: create it or fix sources.partner_files.drop_dir.`,
+    );
   }
   return readdirSync(dropDir)
     .filter((name) => /\.(csv|xlsx)$/i.test(name))

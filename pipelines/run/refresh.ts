@@ -22,7 +22,12 @@ export interface RunContext {
   readonly log: (line: string) => void;
 }
 
-export function runContext(projectRoot: string, config: WarehouseConfig, log: (line: string) => void, runId = newRunId()): RunContext {
+export function runContext(
+  projectRoot: string,
+  config: WarehouseConfig,
+  log: (line: string) => void,
+  runId = newRunId(),
+): RunContext {
   const paths = resolvePaths(projectRoot, config);
   mkdirSync(paths.dataDir, { recursive: true });
   return { config, paths, runId, log };
@@ -34,7 +39,12 @@ export interface ExtractOutcome {
 }
 
 /** Records a step in the run log (in the raw database, opened only briefly so other steps can use it). */
-async function logStep<T>(ctx: RunContext, step: string, work: () => Promise<T>, rowsOf?: (result: T) => number): Promise<T> {
+async function logStep<T>(
+  ctx: RunContext,
+  step: string,
+  work: () => Promise<T>,
+  rowsOf?: (result: T) => number,
+): Promise<T> {
   const started = new Date();
   ctx.log(`▶ ${step}`);
   try {
@@ -67,8 +77,16 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
         await withDatabase(ctx.paths.rawDatabase, async (connection) => {
           const runLog = await RunLog.open(connection, ctx.runId);
           const streams = [
-            ...sources.recordStreams.map((s) => ({ source: s.source, stream: s.table.name, load: () => loadRecordStream(connection, ctx.runId, s) })),
-            ...sources.fileStreams.map((s) => ({ source: s.source, stream: s.table.name, load: () => loadFileStream(connection, ctx.runId, s) })),
+            ...sources.recordStreams.map((s) => ({
+              source: s.source,
+              stream: s.table.name,
+              load: () => loadRecordStream(connection, ctx.runId, s),
+            })),
+            ...sources.fileStreams.map((s) => ({
+              source: s.source,
+              stream: s.table.name,
+              load: () => loadFileStream(connection, ctx.runId, s),
+            })),
           ];
           for (const { source, stream, load } of streams) {
             const started = Date.now();
@@ -80,10 +98,16 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
                 `  ${source}.${stream}: ${result.read} read, ${result.loaded} loaded, ${result.rejected} quarantined (${result.durationMs} ms)`,
               );
               if ("drift" in result) {
-                for (const d of result.drift as Array<{ file: string; unknownColumns: string[]; missingColumns: string[] }>) {
+                for (const d of result.drift as Array<{
+                  file: string;
+                  unknownColumns: string[];
+                  missingColumns: string[];
+                }>) {
                   ctx.log(
                     `  ! ${d.file}: schema drift —` +
-                      (d.unknownColumns.length ? ` unknown column(s) ${d.unknownColumns.join(", ")} (not loaded)` : "") +
+                      (d.unknownColumns.length
+                        ? ` unknown column(s) ${d.unknownColumns.join(", ")} (not loaded)`
+                        : "") +
                       (d.missingColumns.length ? ` missing column(s) ${d.missingColumns.join(", ")}` : ""),
                   );
                 }
@@ -135,7 +159,12 @@ export async function buildModelsAndPublish(ctx: RunContext): Promise<void> {
 export async function buildSite(ctx: RunContext): Promise<void> {
   const { buildReports } = await import("../reports/build-reports.js");
   await logStep(ctx, "reports", () =>
-    buildReports({ repoRoot: ctx.paths.projectRoot, warehousePath: ctx.paths.publishedWarehouse, outDir: ctx.paths.siteDir, log: (l) => ctx.log(`  ${l}`) }),
+    buildReports({
+      repoRoot: ctx.paths.projectRoot,
+      warehousePath: ctx.paths.publishedWarehouse,
+      outDir: ctx.paths.siteDir,
+      log: (l) => ctx.log(`  ${l}`),
+    }),
   );
   ctx.log(`  site built in ${ctx.paths.siteDir}`);
 }
@@ -145,7 +174,10 @@ export interface RefreshOptions {
 }
 
 /** The whole job. Resolves to false (after publishing what is good) when any source failed to load. */
-export async function refresh(ctx: RunContext, options: RefreshOptions = {}): Promise<{ ok: boolean; failedStreams: ExtractOutcome["failedStreams"] }> {
+export async function refresh(
+  ctx: RunContext,
+  options: RefreshOptions = {},
+): Promise<{ ok: boolean; failedStreams: ExtractOutcome["failedStreams"] }> {
   await withDatabase(ctx.paths.rawDatabase, async (c) => (await RunLog.open(c, ctx.runId)).startRun());
   ctx.log(`refresh ${ctx.runId}`);
   try {
@@ -153,12 +185,18 @@ export async function refresh(ctx: RunContext, options: RefreshOptions = {}): Pr
     await buildModelsAndPublish(ctx);
     if (options.reports !== false) await buildSite(ctx);
     const ok = failedStreams.length === 0;
-    const summary = ok ? null : `${failedStreams.length} source stream(s) failed: ${failedStreams.map((f) => `${f.source}.${f.stream}`).join(", ")}`;
-    await withDatabase(ctx.paths.rawDatabase, async (c) => (await RunLog.open(c, ctx.runId)).finishRun(ok ? "succeeded" : "failed", summary));
+    const summary = ok
+      ? null
+      : `${failedStreams.length} source stream(s) failed: ${failedStreams.map((f) => `${f.source}.${f.stream}`).join(", ")}`;
+    await withDatabase(ctx.paths.rawDatabase, async (c) =>
+      (await RunLog.open(c, ctx.runId)).finishRun(ok ? "succeeded" : "failed", summary),
+    );
     return { ok, failedStreams };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await withDatabase(ctx.paths.rawDatabase, async (c) => (await RunLog.open(c, ctx.runId)).finishRun("failed", message)).catch(() => undefined);
+    await withDatabase(ctx.paths.rawDatabase, async (c) =>
+      (await RunLog.open(c, ctx.runId)).finishRun("failed", message),
+    ).catch(() => undefined);
     throw error;
   }
 }

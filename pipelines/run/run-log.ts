@@ -23,7 +23,13 @@ export class RunLog {
   async startRun(): Promise<void> {
     await this.db
       .insertInto("meta.runs")
-      .values({ run_id: this.runId, started_at: new Date().toISOString(), finished_at: null, status: "running", error: null })
+      .values({
+        run_id: this.runId,
+        started_at: new Date().toISOString(),
+        finished_at: null,
+        status: "running",
+        error: null,
+      })
       .onConflict((oc) => oc.column("run_id").doNothing())
       .execute();
   }
@@ -36,7 +42,13 @@ export class RunLog {
       .execute();
   }
 
-  async recordStep(step: string, startedAt: Date, status: "succeeded" | "failed" | "skipped", rows: number | null, error: string | null) {
+  async recordStep(
+    step: string,
+    startedAt: Date,
+    status: "succeeded" | "failed" | "skipped",
+    rows: number | null,
+    error: string | null,
+  ) {
     await this.db
       .insertInto("meta.run_steps")
       .values({
@@ -88,6 +100,11 @@ export class RunLog {
 
 /** A sortable, readable run id: `20261127T181500Z-4f2a`. */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `${stamp}-${Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0")}`;
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${stamp}-${Math.floor(Math.random() * 0x10000)
+    .toString(16)
+    .padStart(4, "0")}`;
 }

@@ -49,8 +49,16 @@ export function crmApiSource(config: CrmApiSourceConfig): { streams: RecordStrea
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
-      const reason = redactSecrets(error instanceof Error ? `${error.message}${error.cause ? ` (${String((error.cause as Error).message ?? error.cause)})` : ""}` : String(error), [config.token]);
-      throw new CrmApiError(`${where} could not be reached at ${url.origin}: ${reason}. Is the CRM API up? Check its base URL.`, { cause: error });
+      const reason = redactSecrets(
+        error instanceof Error
+          ? `${error.message}${error.cause ? ` (${String((error.cause as Error).message ?? error.cause)})` : ""}`
+          : String(error),
+        [config.token],
+      );
+      throw new CrmApiError(
+        `${where} could not be reached at ${url.origin}: ${reason}. Is the CRM API up? Check its base URL.`,
+        { cause: error },
+      );
     }
     if (response.status === 401 || response.status === 403) {
       throw new CrmApiError(`${where}: authorization failed (HTTP ${response.status}). Set a valid CRM API token.`);
@@ -66,7 +74,8 @@ export function crmApiSource(config: CrmApiSourceConfig): { streams: RecordStrea
       throw new CrmApiError(`${where}: response is not JSON (starts with ${JSON.stringify(text.slice(0, 60))}).`);
     }
     const page = pageSchema.safeParse(body);
-    if (!page.success) throw new CrmApiError(`${where}: response is not a page of records ({ data: [...], next_cursor }).`);
+    if (!page.success)
+      throw new CrmApiError(`${where}: response is not a page of records ({ data: [...], next_cursor }).`);
     return page.data;
   }
 

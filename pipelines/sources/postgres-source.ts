@@ -91,7 +91,9 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
           expected = Number(count.rows[0].n);
           const columns = table.columns.map((c) => quotePg(c.name)).join(", ");
           const orderBy = table.primaryKey.map(quotePg).join(", ");
-          await db.query(`declare extract_cursor no scroll cursor for select ${columns} from ${qualified} order by ${orderBy}`);
+          await db.query(
+            `declare extract_cursor no scroll cursor for select ${columns} from ${qualified} order by ${orderBy}`,
+          );
           for (;;) {
             const result = await db.query(`fetch forward ${batchSize} from extract_cursor`);
             if (result.rows.length === 0) break;

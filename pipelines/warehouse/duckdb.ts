@@ -65,7 +65,9 @@ export async function withDatabase<T>(
 /** Converts DuckDB's JS values into plain JSON-friendly ones: bigints become numbers when safe. */
 export function plainValue(value: unknown): unknown {
   if (typeof value === "bigint") {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   }
   return value;
 }

@@ -39,7 +39,10 @@ class DuckDBKyselyConnection implements DatabaseConnection {
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
-    const result = await this.connection.stream(compiledQuery.sql, compiledQuery.parameters.map(toDuckDBParam) as never);
+    const result = await this.connection.stream(
+      compiledQuery.sql,
+      compiledQuery.parameters.map(toDuckDBParam) as never,
+    );
     for await (const batch of result.yieldRowObjectJs()) {
       yield {
         rows: batch.map((row) => {

@@ -72,6 +72,8 @@ export async function ensureMetaSchema(connection: DuckDBConnection, schema = "m
     create table if not exists meta.quarantine (
       run_id varchar not null, source varchar not null, stream varchar not null, location varchar not null,
       reason varchar not null, payload varchar not null, quarantined_at timestamp not null);
-  `.replaceAll("meta.", `${schema}.`).replace("schema if not exists meta", `schema if not exists ${schema}`),
+  `
+      .replaceAll("meta.", `${schema}.`)
+      .replace("schema if not exists meta", `schema if not exists ${schema}`),
   );
 }

@@ -32,7 +32,17 @@ describe("file loader", () => {
     const xlsx = join(dir, "sell_through_P003_2026-01.xlsx");
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet("sales");
-    sheet.addRow(["partner_id", "sale_id", "sale_date", "sku", "quantity", "unit_price", "amount", "ship_to_region_id", "customer_id"]);
+    sheet.addRow([
+      "partner_id",
+      "sale_id",
+      "sale_date",
+      "sku",
+      "quantity",
+      "unit_price",
+      "amount",
+      "ship_to_region_id",
+      "customer_id",
+    ]);
     sheet.addRow(["P003", "X1", "2026-01-10", "SKU-2", 4, 2.5, 10, "CN-11", "C3"]);
     sheet.addRow(["P003", "X2", "2026-01-11", "SKU-2", -1, "abc", 10, "CN-11", null]);
     await workbook.xlsx.writeFile(xlsx);
@@ -78,9 +88,19 @@ describe("file loader", () => {
     );
     await withDatabase(join(dir, "raw-drift.duckdb"), async (c) => {
       await ensureMetaSchema(c);
-      const result = await loadFileStream(c, "run-1", { source: "partner_files", table: sellThrough, files: [drifted] });
+      const result = await loadFileStream(c, "run-1", {
+        source: "partner_files",
+        table: sellThrough,
+        files: [drifted],
+      });
       expect(result).toMatchObject({ read: 1, loaded: 0, rejected: 1 });
-      expect(result.drift).toEqual([{ file: "sell_through_P004_2026-02.csv", unknownColumns: ["remark"], missingColumns: ["amount", "customer_id"] }]);
+      expect(result.drift).toEqual([
+        {
+          file: "sell_through_P004_2026-02.csv",
+          unknownColumns: ["remark"],
+          missingColumns: ["amount", "customer_id"],
+        },
+      ]);
       const [q] = await queryRows<{ reason: string }>(c, "select reason from meta.quarantine");
       expect(q?.reason).toBe("amount: column missing from file");
     });

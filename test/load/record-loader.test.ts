@@ -58,7 +58,11 @@ describe("record loader", () => {
         c,
         "select widget_id, price::double as price, _run_id, _source_location from shop.widgets order by widget_id",
       );
-      expect(raw.map((r) => [r.widget_id, r.price])).toEqual([["w1", 10.5], ["w2", 3], ["w3", 7.25]]);
+      expect(raw.map((r) => [r.widget_id, r.price])).toEqual([
+        ["w1", 10.5],
+        ["w2", 3],
+        ["w3", 7.25],
+      ]);
       expect(raw[0]).toMatchObject({ _run_id: "run-1", _source_location: "row 1" });
       const quarantined = await queryRows<{ location: string; reason: string; payload: string }>(
         c,
@@ -80,7 +84,9 @@ describe("record loader", () => {
       await loadRecordStream(c, "run-1", streamOf(good, 3));
       // The source says it holds 5 rows but only 2 arrive: a planted mismatch.
       await expect(loadRecordStream(c, "run-2", streamOf(good.slice(0, 2), 5))).rejects.toThrow(ReconciliationError);
-      await expect(loadRecordStream(c, "run-2", streamOf(good.slice(0, 2), 5))).rejects.toThrow(/reported 5 rows but 2 were read/);
+      await expect(loadRecordStream(c, "run-2", streamOf(good.slice(0, 2), 5))).rejects.toThrow(
+        /reported 5 rows but 2 were read/,
+      );
       const [{ n, runs } = { n: 0, runs: "" }] = await queryRows<{ n: number; runs: string }>(
         c,
         "select count(*) as n, string_agg(distinct _run_id) as runs from shop.widgets",

@@ -41,7 +41,9 @@ function writeProject(root: string): string {
 
 async function writeRaw(path: string, rows: Array<[string, number]>): Promise<void> {
   await withDatabase(path, async (c) => {
-    await c.run("create schema if not exists shop; create or replace table shop.items (item_id varchar, amount decimal(18,2))");
+    await c.run(
+      "create schema if not exists shop; create or replace table shop.items (item_id varchar, amount decimal(18,2))",
+    );
     for (const [id, amount] of rows) await c.run("insert into shop.items values ($1, $2)", [id, amount]);
   });
 }
@@ -54,40 +56,70 @@ describe("build and atomic publish", () => {
   const building = join(root, "warehouse.building.duckdb");
 
   it("publishes a tested build; a failing test blocks publishing and the previous warehouse stays readable", async () => {
-    await writeRaw(raw, [["a", 1.5], ["b", 2.25]]);
+    await writeRaw(raw, [
+      ["a", 1.5],
+      ["b", 2.25],
+    ]);
     await buildWarehouse({ projectRoot: root, modelsDir, rawPath: raw, buildPath: building, runId: "run-1" });
     publishWarehouse(building, published);
 
     // A reader (say an analyst's preview) holds the published warehouse open during the next refresh.
     const reader = await openDatabase(published, { readOnly: true });
     try {
-      await writeRaw(raw, [["a", 1.5], ["a", 9], ["b", 2.25]]);
-      const failure = await buildWarehouse({ projectRoot: root, modelsDir, rawPath: raw, buildPath: building, runId: "run-2" }).catch((e: unknown) => e);
+      await writeRaw(raw, [
+        ["a", 1.5],
+        ["a", 9],
+        ["b", 2.25],
+      ]);
+      const failure = await buildWarehouse({
+        projectRoot: root,
+        modelsDir,
+        rawPath: raw,
+        buildPath: building,
+        runId: "run-2",
+      }).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ModelTestFailedError);
       const message = (failure as Error).message;
       expect(message).toContain("marts.item_totals");
       expect(message).toContain("an item appears on one line only");
       expect(message).toContain('"item_id":"a"');
 
-      const rows = await queryRows<{ item_id: string; total: number }>(reader.connection, "select item_id, total::double as total from marts.item_totals order by 1");
-      expect(rows).toEqual([{ item_id: "a", total: 1.5 }, { item_id: "b", total: 2.25 }]);
+      const rows = await queryRows<{ item_id: string; total: number }>(
+        reader.connection,
+        "select item_id, total::double as total from marts.item_totals order by 1",
+      );
+      expect(rows).toEqual([
+        { item_id: "a", total: 1.5 },
+        { item_id: "b", total: 2.25 },
+      ]);
     } finally {
       reader.close();
     }
     // A new reader still sees the last good build.
-    await withDatabase(published, async (c) => {
-      const [status] = await queryRows<{ run_id: string }>(c, "select run_id from ops.build_context");
-      expect(status?.run_id).toBe("run-1");
-    }, { readOnly: true });
+    await withDatabase(
+      published,
+      async (c) => {
+        const [status] = await queryRows<{ run_id: string }>(c, "select run_id from ops.build_context");
+        expect(status?.run_id).toBe("run-1");
+      },
+      { readOnly: true },
+    );
   });
 
   it("a reader holding the old file keeps reading it while publish swaps in the new one", async () => {
-    await writeRaw(raw, [["a", 1.5], ["b", 2.25]]);
+    await writeRaw(raw, [
+      ["a", 1.5],
+      ["b", 2.25],
+    ]);
     await buildWarehouse({ projectRoot: root, modelsDir, rawPath: raw, buildPath: building, runId: "run-3" });
     publishWarehouse(building, published);
     const reader = await openDatabase(published, { readOnly: true });
     try {
-      await writeRaw(raw, [["a", 1.5], ["b", 2.25], ["c", 4]]);
+      await writeRaw(raw, [
+        ["a", 1.5],
+        ["b", 2.25],
+        ["c", 4],
+      ]);
       await buildWarehouse({ projectRoot: root, modelsDir, rawPath: raw, buildPath: building, runId: "run-4" });
       publishWarehouse(building, published);
       const [old] = await queryRows<{ n: number }>(reader.connection, "select count(*) as n from marts.item_totals");
@@ -95,16 +127,29 @@ describe("build and atomic publish", () => {
     } finally {
       reader.close();
     }
-    await withDatabase(published, async (c) => {
-      const [fresh] = await queryRows<{ n: number }>(c, "select count(*) as n from marts.item_totals");
-      expect(fresh?.n).toBe(3);
-    }, { readOnly: true });
+    await withDatabase(
+      published,
+      async (c) => {
+        const [fresh] = await queryRows<{ n: number }>(c, "select count(*) as n from marts.item_totals");
+        expect(fresh?.n).toBe(3);
+      },
+      { readOnly: true },
+    );
   });
 
   it("broken model SQL names the model and its file", async () => {
-    writeFileSync(join(modelsDir, "marts", "broken.sql"), "-- grain: one row per item\nselect item_id, amount / nothing_here from staging.stg_shop__items\n");
+    writeFileSync(
+      join(modelsDir, "marts", "broken.sql"),
+      "-- grain: one row per item\nselect item_id, amount / nothing_here from staging.stg_shop__items\n",
+    );
     try {
-      const failure = await buildWarehouse({ projectRoot: root, modelsDir, rawPath: raw, buildPath: building, runId: "run-5" }).catch((e: unknown) => e);
+      const failure = await buildWarehouse({
+        projectRoot: root,
+        modelsDir,
+        rawPath: raw,
+        buildPath: building,
+        runId: "run-5",
+      }).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(ModelRunError);
       expect((failure as Error).message).toMatch(/marts\.broken \(models\/marts\/broken\.sql\) failed: .*nothing_here/);
     } finally {
