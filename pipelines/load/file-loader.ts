@@ -175,7 +175,7 @@ export async function loadFileStream(
     }
   }
   await connection.run(`drop table if exists ${FILE_ROWS}; drop table if exists landing.__checked;`);
-  await replaceRawFromLanding(connection, runId, source, table, { read, rejected });
+  await replaceRawFromLanding(connection, runId, source, table, { read });
   return {
     source,
     stream: table.name,

@@ -26,7 +26,7 @@ export class ReconciliationError extends Error {
 export function assertReconciles(
   source: string,
   stream: string,
-  counts: { read: number; loaded: number; rejected: number; expected?: number },
+  counts: { read: number; loaded: number; rejected: number; expected?: number | undefined },
 ): void {
   const balanced = counts.read === counts.loaded + counts.rejected;
   const matchesSource = counts.expected === undefined || counts.expected === counts.read;

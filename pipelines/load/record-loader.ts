@@ -1,16 +1,20 @@
 /**
  * Lands a stream of records in raw: each record is parsed with the table's zod contract; valid
  * ones are bulk-appended to a landing table, invalid ones go to quarantine with the reason and
- * the original payload. Then, in one transaction, the raw table is replaced by the landing table
- * and the counts are reconciled — a load either lands whole and balanced, or not at all.
+ * the original payload. Then the landing table reaches raw in one transaction per unit of work:
+ * - full streams: once, at the end, replacing the raw table (a failed extract changes nothing);
+ * - incremental streams: per batch, merged by primary key, with the stream's cursor saved in the
+ *   same transaction — so the saved state never runs ahead of what is durably stored.
+ * Every unit of work is reconciled from the tables themselves: rows read = loaded + quarantined
+ * (+ deleted), or nothing of it is kept.
  */
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
 import type { ZodError } from "zod";
-import { recordSchema, type TableSpec } from "../contracts/column-spec.js";
-import { queryRows } from "../warehouse/duckdb.js";
+import { duckdbTypeOf, recordSchema, type TableSpec } from "../contracts/column-spec.js";
+import { queryRows, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
 import { landingTableName, prepareRawAndLanding, rawTableName } from "./raw-tables.js";
 import { assertReconciles } from "./reconciliation.js";
-import type { LoadResult, RecordStream } from "./source-stream.js";
+import type { LoadResult, RecordStream, SourceRecord } from "./source-stream.js";
 
 /** Formats a zod error as `field: problem; field: problem`. */
 export function describeZodError(error: ZodError): string {
@@ -32,99 +36,229 @@ function safeJson(value: unknown): string {
   }
 }
 
-/** Loads one stream as a full replacement of its raw table; returns the reconciled counts. */
+async function countRows(connection: DuckDBConnection, sql: string, params: unknown[] = []): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${sql})`, params);
+  return row?.n ?? 0;
+}
+
+/** The saved extract state of a stream, or undefined before its first successful load. */
+export async function readStreamState(connection: DuckDBConnection, source: string, stream: string): Promise<unknown> {
+  const [row] = await queryRows<{ state: string }>(
+    connection,
+    "select state from meta.stream_state where source = $1 and stream = $2",
+    [source, stream],
+  );
+  return row ? JSON.parse(row.state) : undefined;
+}
+
+async function saveStreamState(
+  connection: DuckDBConnection,
+  runId: string,
+  source: string,
+  stream: string,
+  state: unknown,
+): Promise<void> {
+  await connection.run(
+    `insert or replace into meta.stream_state values ($1, $2, $3, $4, (now() at time zone 'UTC'))`,
+    [source, stream, JSON.stringify(state), runId] as never,
+  );
+}
+
+/** Validates one batch into the landing appender and the quarantine; returns what it did. */
+class BatchWriter {
+  private readonly schema;
+  private readonly keySchema;
+  readonly deletedKeys: Record<string, unknown>[] = [];
+  appended = 0;
+  rejected = 0;
+
+  constructor(
+    private readonly table: TableSpec,
+    private readonly meta: { runId: string; source: string; loadedAt: string },
+    private readonly landing: DuckDBAppender,
+    private readonly quarantine: DuckDBAppender,
+  ) {
+    this.schema = recordSchema(table);
+    this.keySchema = recordSchema({
+      ...table,
+      columns: table.columns.filter((c) => table.primaryKey.includes(c.name)),
+    }).strip();
+  }
+
+  write({ record, location, deleted }: SourceRecord): void {
+    if (deleted) {
+      const key = this.keySchema.safeParse(record);
+      if (key.success) {
+        this.deletedKeys.push(key.data);
+        return;
+      }
+      this.reject(record, location, `deleted record without a valid key: ${describeZodError(key.error)}`);
+      return;
+    }
+    const parsed = this.schema.safeParse(record);
+    if (!parsed.success) {
+      this.reject(record, location, describeZodError(parsed.error));
+      return;
+    }
+    const row = parsed.data as Record<string, unknown>;
+    for (const column of this.table.columns) appendText(this.landing, row[column.name]);
+    appendText(this.landing, this.meta.runId);
+    appendText(this.landing, this.meta.loadedAt);
+    appendText(this.landing, location);
+    this.landing.endRow();
+    this.appended++;
+  }
+
+  private reject(record: unknown, location: string, reason: string): void {
+    const { runId, source, loadedAt } = this.meta;
+    for (const value of [runId, source, this.table.name, location, reason, safeJson(record), loadedAt]) {
+      appendText(this.quarantine, value);
+    }
+    this.quarantine.endRow();
+    this.rejected++;
+  }
+
+  flush(): void {
+    this.landing.flushSync();
+    this.quarantine.flushSync();
+  }
+}
+
+/** Loads one stream into raw (replacing it, or merging into it for incremental streams). */
 export async function loadRecordStream(
   connection: DuckDBConnection,
   runId: string,
   stream: RecordStream,
 ): Promise<LoadResult> {
   const started = Date.now();
-  const table: TableSpec = stream.table;
-  const schema = recordSchema(table);
+  const { source, table } = stream;
+  const incremental = stream.mode === "incremental";
   const loadedAt = new Date().toISOString();
-  await prepareRawAndLanding(connection, stream.source, table);
+  await prepareRawAndLanding(connection, source, table);
+  const savedState = incremental ? await readStreamState(connection, source, table.name) : undefined;
 
-  const [landingSchema, landingTable] = ["landing", `${stream.source}__${table.name}`];
-  const landing = await connection.createAppender(landingTable, landingSchema);
+  const landing = await connection.createAppender(`${source}__${table.name}`, "landing");
   const quarantine = await connection.createAppender("quarantine", "meta");
+  const writer = new BatchWriter(table, { runId, source, loadedAt }, landing, quarantine);
   let read = 0;
-  let appended = 0;
-  let rejected = 0;
+  let loaded = 0;
+  let deleted = 0;
+  let lastState: unknown;
   try {
-    for await (const batch of stream.read()) {
-      for (const { record, location } of batch) {
+    for await (const batch of stream.read(savedState)) {
+      if (batch.state !== undefined) lastState = batch.state;
+      for (const record of batch.records) {
         read++;
-        const parsed = schema.safeParse(record);
-        if (parsed.success) {
-          const row = parsed.data as Record<string, unknown>;
-          for (const column of table.columns) appendText(landing, row[column.name]);
-          appendText(landing, runId);
-          appendText(landing, loadedAt);
-          appendText(landing, location);
-          landing.endRow();
-          appended++;
-        } else {
-          for (const value of [runId, stream.source, table.name, location, describeZodError(parsed.error)]) {
-            appendText(quarantine, value);
-          }
-          appendText(quarantine, safeJson(record));
-          appendText(quarantine, loadedAt);
-          quarantine.endRow();
-          rejected++;
-        }
+        writer.write(record);
       }
-      landing.flushSync();
-      quarantine.flushSync();
+      writer.flush();
+      if (incremental) {
+        const merged = await mergeLandingIntoRaw(connection, runId, source, table, writer.deletedKeys, batch.state);
+        loaded += merged.loaded;
+        deleted += merged.deleted;
+        writer.deletedKeys.length = 0;
+      }
     }
   } finally {
     landing.closeSync();
     quarantine.closeSync();
   }
   const expected = stream.expectedCount ? await stream.expectedCount() : undefined;
-  await replaceRawFromLanding(connection, runId, stream.source, table, { read, rejected, expected });
-  return {
-    source: stream.source,
-    stream: table.name,
-    read,
-    loaded: appended,
-    rejected,
-    durationMs: Date.now() - started,
-  };
+  if (incremental) {
+    const rejected = await countRows(
+      connection,
+      "select 1 from meta.quarantine where run_id = $1 and source = $2 and stream = $3",
+      [runId, source, table.name],
+    );
+    assertReconciles(source, table.name, { read, loaded: loaded + deleted, rejected, expected });
+    await connection.run(`drop table if exists ${landingTableName(source, table)}`);
+  } else {
+    loaded = await replaceRawFromLanding(connection, runId, source, table, { read, expected, state: lastState });
+  }
+  return { source, stream: table.name, read, loaded, rejected: writer.rejected, deleted, durationMs: Date.now() - started };
+}
+
+function keyMatch(table: TableSpec, left: string, right: string): string {
+  return table.primaryKey.map((k) => `${left}.${quoteIdent(k)} = ${right}.${quoteIdent(k)}`).join(" and ");
+}
+
+/**
+ * Merges the landing table into raw by primary key and saves the stream's state, in one
+ * transaction. Returns the rows accepted (a key delivered twice in one batch counts both times;
+ * the later version wins) and the keys deleted.
+ */
+async function mergeLandingIntoRaw(
+  connection: DuckDBConnection,
+  runId: string,
+  source: string,
+  table: TableSpec,
+  deletedKeys: readonly Record<string, unknown>[],
+  state: unknown,
+): Promise<{ loaded: number; deleted: number }> {
+  const raw = rawTableName(source, table);
+  const landing = landingTableName(source, table);
+  const keys = table.primaryKey.map(quoteIdent).join(", ");
+  await connection.run("begin transaction");
+  try {
+    const accepted = await countRows(connection, `select 1 from ${landing}`);
+    // The later version of a key delivered twice in one batch wins.
+    await connection.run(
+      `delete from ${landing} where rowid not in (select max(rowid) from ${landing} group by ${keys})`,
+    );
+    await connection.run(`delete from ${raw} as t using ${landing} as l where ${keyMatch(table, "t", "l")}`);
+    if (deletedKeys.length) {
+      const keyColumns = table.columns.filter((c) => table.primaryKey.includes(c.name));
+      const values = deletedKeys
+        .map((k) => `(${keyColumns.map((c) => `${quoteLiteral(String(k[c.name]))}::${duckdbTypeOf[c.type]}`).join(", ")})`)
+        .join(", ");
+      await connection.run(
+        `delete from ${raw} as t using (values ${values}) as d(${keys}) where ${keyMatch(table, "t", "d")}`,
+      );
+    }
+    const before = await countRows(connection, `select 1 from ${raw} where _run_id = $1`, [runId]);
+    const distinct = await countRows(connection, `select 1 from ${landing}`);
+    await connection.run(`insert into ${raw} select * from ${landing}`);
+    const after = await countRows(connection, `select 1 from ${raw} where _run_id = $1`, [runId]);
+    if (after - before !== distinct) {
+      throw new Error(`merge into ${source}.${table.name} stored ${after - before} rows, expected ${distinct}`);
+    }
+    if (state !== undefined) await saveStreamState(connection, runId, source, table.name, state);
+    await connection.run(`delete from ${landing}`);
+    await connection.run("commit");
+    return { loaded: accepted, deleted: deletedKeys.length };
+  } catch (error) {
+    await connection.run("rollback");
+    throw error;
+  }
 }
 
 /**
  * Swaps the landing table into raw and reconciles inside one transaction: the counts come from the
  * tables themselves (not from the loader's own counters), so a row lost on the way is caught.
+ * Returns the rows loaded.
  */
 export async function replaceRawFromLanding(
   connection: DuckDBConnection,
   runId: string,
   source: string,
   table: TableSpec,
-  counts: { read: number; rejected: number; expected?: number | undefined },
-): Promise<void> {
+  counts: { read: number; expected?: number | undefined; state?: unknown },
+): Promise<number> {
   const raw = rawTableName(source, table);
   await connection.run("begin transaction");
   try {
     await connection.run(`delete from ${raw}`);
     await connection.run(`insert into ${raw} select * from ${landingTableName(source, table)}`);
-    const [loadedRow] = await queryRows<{ n: number }>(
+    const loaded = await countRows(connection, `select 1 from ${raw} where _run_id = $1`, [runId]);
+    const rejected = await countRows(
       connection,
-      `select count(*) as n from ${raw} where _run_id = $1`,
-      [runId],
-    );
-    const [rejectedRow] = await queryRows<{ n: number }>(
-      connection,
-      `select count(*) as n from meta.quarantine where run_id = $1 and source = $2 and stream = $3`,
+      "select 1 from meta.quarantine where run_id = $1 and source = $2 and stream = $3",
       [runId, source, table.name],
     );
-    assertReconciles(source, table.name, {
-      read: counts.read,
-      loaded: loadedRow?.n ?? 0,
-      rejected: rejectedRow?.n ?? 0,
-      ...(counts.expected === undefined ? {} : { expected: counts.expected }),
-    });
+    assertReconciles(source, table.name, { read: counts.read, loaded, rejected, expected: counts.expected });
+    if (counts.state !== undefined) await saveStreamState(connection, runId, source, table.name, counts.state);
     await connection.run("commit");
+    return loaded;
   } catch (error) {
     await connection.run("rollback");
     throw error;

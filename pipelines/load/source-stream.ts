@@ -9,14 +9,34 @@ export interface SourceRecord {
   readonly record: unknown;
   /** Where it came from: table + key, page + index, or file + line. */
   readonly location: string;
+  /**
+   * The source marks this record as deleted: only its primary-key fields are needed, and the
+   * loader removes that key from raw (incremental streams only).
+   */
+  readonly deleted?: boolean;
+}
+
+export interface RecordBatch {
+  readonly records: readonly SourceRecord[];
+  /**
+   * Extract state (a cursor) to save once this batch is durably stored; the next run's `read`
+   * receives the last saved state. Must be JSON-serialisable.
+   */
+  readonly state?: unknown;
 }
 
 /** Records of one table from one source, delivered in batches (memory stays flat whatever the size). */
 export interface RecordStream {
   readonly source: string;
   readonly table: TableSpec;
-  read(): AsyncIterable<readonly SourceRecord[]>;
-  /** The number of rows the source says it holds, when it says; checked against what was read. */
+  /**
+   * `full` (default): every run delivers the whole table and replaces raw in one transaction.
+   * `incremental`: a run delivers what changed since the saved state; each batch is merged into
+   * raw by primary key and its state saved in the same transaction.
+   */
+  readonly mode?: "full" | "incremental";
+  read(savedState: unknown): AsyncIterable<RecordBatch>;
+  /** The number of rows the source says it delivered, when it says; checked against what was read. */
   expectedCount?(): Promise<number | undefined>;
 }
 
@@ -27,5 +47,7 @@ export interface LoadResult {
   readonly read: number;
   readonly loaded: number;
   readonly rejected: number;
+  /** Keys removed because the source marked them deleted. */
+  readonly deleted?: number;
   readonly durationMs: number;
 }

@@ -75,6 +75,7 @@ export class RunLog {
         rows_read: ok ? result.read : 0,
         rows_loaded: ok ? result.loaded : 0,
         rows_rejected: ok ? result.rejected : 0,
+        rows_deleted: ok ? (result.deleted ?? 0) : 0,
         started_at: new Date(finished.getTime() - result.durationMs).toISOString(),
         finished_at: finished.toISOString(),
         duration_ms: result.durationMs,

@@ -89,10 +89,12 @@ export function crmApiSource(config: CrmApiSourceConfig): { streams: RecordStrea
         do {
           const page = await getPage(table.name, cursor);
           pageNumber++;
-          yield page.data.map((record, index) => ({
-            record,
-            location: `/api/v1/${table.name} page ${pageNumber} item ${index + 1}`,
-          }));
+          yield {
+            records: page.data.map((record, index) => ({
+              record,
+              location: `/api/v1/${table.name} page ${pageNumber} item ${index + 1}`,
+            })),
+          };
           cursor = page.next_cursor;
         } while (cursor);
       },

@@ -29,6 +29,7 @@ export interface LoadsTable {
   rows_read: number;
   rows_loaded: number;
   rows_rejected: number;
+  rows_deleted: number;
   started_at: string;
   finished_at: string;
   duration_ms: number;
@@ -46,7 +47,17 @@ export interface QuarantineTable {
   quarantined_at: string;
 }
 
+export interface StreamStateTable {
+  source: string;
+  stream: string;
+  /** JSON of the stream's extract state (its cursor). */
+  state: string;
+  run_id: string;
+  updated_at: string;
+}
+
 export interface MetaDatabase {
+  "meta.stream_state": StreamStateTable;
   "meta.runs": RunsTable;
   "meta.run_steps": RunStepsTable;
   "meta.loads": LoadsTable;
@@ -66,9 +77,12 @@ export async function ensureMetaSchema(connection: DuckDBConnection, schema = "m
       status varchar not null, rows bigint, error varchar);
     create table if not exists meta.loads (
       run_id varchar not null, source varchar not null, stream varchar not null,
-      rows_read bigint not null, rows_loaded bigint not null, rows_rejected bigint not null,
+      rows_read bigint not null, rows_loaded bigint not null, rows_rejected bigint not null, rows_deleted bigint not null default 0,
       started_at timestamp not null, finished_at timestamp not null, duration_ms bigint not null,
       status varchar not null, error varchar);
+    create table if not exists meta.stream_state (
+      source varchar not null, stream varchar not null, state varchar not null, run_id varchar not null,
+      updated_at timestamp not null, primary key (source, stream));
     create table if not exists meta.quarantine (
       run_id varchar not null, source varchar not null, stream varchar not null, location varchar not null,
       reason varchar not null, payload varchar not null, quarantined_at timestamp not null);

@@ -27,7 +27,7 @@ function streamOf(records: unknown[], expected?: number, batch = 2): RecordStrea
     table: widgets,
     async *read() {
       for (let i = 0; i < records.length; i += batch) {
-        yield records.slice(i, i + batch).map((record, j): SourceRecord => ({ record, location: `row ${i + j + 1}` }));
+        yield { records: records.slice(i, i + batch).map((record, j): SourceRecord => ({ record, location: `row ${i + j + 1}` })) };
       }
     },
     ...(expected === undefined ? {} : { expectedCount: async () => expected }),
