@@ -58,10 +58,12 @@ async function saveStreamState(
   stream: string,
   state: unknown,
 ): Promise<void> {
-  await connection.run(
-    `insert or replace into meta.stream_state values ($1, $2, $3, $4, (now() at time zone 'UTC'))`,
-    [source, stream, JSON.stringify(state), runId] as never,
-  );
+  await connection.run(`insert or replace into meta.stream_state values ($1, $2, $3, $4, (now() at time zone 'UTC'))`, [
+    source,
+    stream,
+    JSON.stringify(state),
+    runId,
+  ] as never);
 }
 
 /** Validates one batch into the landing appender and the quarantine; returns what it did. */
@@ -175,7 +177,15 @@ export async function loadRecordStream(
   } else {
     loaded = await replaceRawFromLanding(connection, runId, source, table, { read, expected, state: lastState });
   }
-  return { source, stream: table.name, read, loaded, rejected: writer.rejected, deleted, durationMs: Date.now() - started };
+  return {
+    source,
+    stream: table.name,
+    read,
+    loaded,
+    rejected: writer.rejected,
+    deleted,
+    durationMs: Date.now() - started,
+  };
 }
 
 function keyMatch(table: TableSpec, left: string, right: string): string {
@@ -209,7 +219,9 @@ async function mergeLandingIntoRaw(
     if (deletedKeys.length) {
       const keyColumns = table.columns.filter((c) => table.primaryKey.includes(c.name));
       const values = deletedKeys
-        .map((k) => `(${keyColumns.map((c) => `${quoteLiteral(String(k[c.name]))}::${duckdbTypeOf[c.type]}`).join(", ")})`)
+        .map(
+          (k) => `(${keyColumns.map((c) => `${quoteLiteral(String(k[c.name]))}::${duckdbTypeOf[c.type]}`).join(", ")})`,
+        )
         .join(", ");
       await connection.run(
         `delete from ${raw} as t using (values ${values}) as d(${keys}) where ${keyMatch(table, "t", "d")}`,

@@ -112,8 +112,7 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
       async *read(savedState) {
         const db = await connected();
         const previous = savedState as PostgresCursorState | undefined;
-        const where =
-          cursorColumn && previous ? `where ${quotePg(cursorColumn)} >= $1::timestamp - $2::interval` : "";
+        const where = cursorColumn && previous ? `where ${quotePg(cursorColumn)} >= $1::timestamp - $2::interval` : "";
         const params = where ? [previous!.cursor, lookback] : [];
         const columns = table.columns.map((c) => quotePg(c.name));
         if (config.softDeleteColumn) columns.push(`(${quotePg(config.softDeleteColumn)} is not null) as "__deleted"`);

@@ -51,7 +51,12 @@ function ordersStream(options: { batchSize?: number; lookback?: string; connecti
   });
 }
 
-async function extractOnce(rawPath: string, runId: string, options: Parameters<typeof ordersStream>[0] = {}, wrap?: (s: RecordStream) => RecordStream) {
+async function extractOnce(
+  rawPath: string,
+  runId: string,
+  options: Parameters<typeof ordersStream>[0] = {},
+  wrap?: (s: RecordStream) => RecordStream,
+) {
   const source = ordersStream(options);
   try {
     return await withDatabase(rawPath, async (c) => {
@@ -77,7 +82,11 @@ describe("order system on a real PostgreSQL server", () => {
   const rawPath = join(dir, "raw.duckdb");
 
   it("initial load, then only changed rows; ties on the cursor are not skipped; an update replaces the earlier version", async () => {
-    await insert(order("O1", "2026-01-01 00:00:00"), order("O2", "2026-01-02 00:00:00"), order("O3", "2026-01-02 00:00:00"));
+    await insert(
+      order("O1", "2026-01-01 00:00:00"),
+      order("O2", "2026-01-02 00:00:00"),
+      order("O3", "2026-01-02 00:00:00"),
+    );
     const first = await extractOnce(rawPath, "run-1");
     expect(first).toMatchObject({ read: 3, loaded: 3, rejected: 0 });
     const state = await withDatabase(rawPath, (c) => readStreamState(c, "order_system", "orders"));
@@ -85,7 +94,9 @@ describe("order system on a real PostgreSQL server", () => {
 
     // O4 shares the saved cursor value (a tie), O1 is updated later.
     await insert(order("O4", "2026-01-02 00:00:00"));
-    await admin.query("update orders set status = 'cancelled', updated_at = '2026-01-03 00:00:00' where order_id = 'O1'");
+    await admin.query(
+      "update orders set status = 'cancelled', updated_at = '2026-01-03 00:00:00' where order_id = 'O1'",
+    );
     const second = await extractOnce(rawPath, "run-2");
     // Re-reads the rows at the saved cursor (O2, O3), the tie O4 and the update O1: nothing skipped.
     expect(second).toMatchObject({ read: 4, loaded: 4, rejected: 0 });
@@ -148,7 +159,9 @@ describe("order system on a real PostgreSQL server", () => {
   it("the server down at start is a clear error that names the server but never the password", async () => {
     const port = await freePort();
     const down = `postgres://postgres:${encodeURIComponent(server.password)}@127.0.0.1:${port}/postgres`;
-    const failure = await extractOnce(join(dir, "raw-down.duckdb"), "run-7", { connectionString: down }).catch((e: unknown) => e);
+    const failure = await extractOnce(join(dir, "raw-down.duckdb"), "run-7", { connectionString: down }).catch(
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(PostgresSourceError);
     const message = (failure as Error).message;
     expect(message).toContain(`127.0.0.1:${port}`);
