@@ -42,3 +42,9 @@ export const sellThroughHeaderAliases: Record<string, string> = {
   customer: "customer_id",
   客户编号: "customer_id",
 };
+
+/**
+ * What one sell-through file covers: a partner's sales in a month. A corrected file for the same
+ * partner and month replaces the earlier one.
+ */
+export const sellThroughReplaceScope = ["partner_id", "date_trunc('month', sale_date)"] as const;

@@ -41,6 +41,33 @@ async function countRows(connection: DuckDBConnection, sql: string, params: unkn
   return row?.n ?? 0;
 }
 
+/**
+ * A key delivered more than once in one unit of work: the later record wins (it is the newer
+ * version), the earlier ones go to quarantine with the reason, so nothing vanishes and the counts
+ * still reconcile. Returns how many were moved.
+ */
+export async function quarantineSupersededDuplicates(
+  connection: DuckDBConnection,
+  runId: string,
+  source: string,
+  table: TableSpec,
+): Promise<number> {
+  const landing = landingTableName(source, table);
+  const keys = table.primaryKey.map(quoteIdent).join(", ");
+  const superseded = `select rowid from ${landing} qualify row_number() over (partition by ${keys} order by rowid desc) > 1`;
+  const moved = await countRows(connection, superseded);
+  if (moved === 0) return 0;
+  const contractColumns = table.columns.map((c) => `${quoteIdent(c.name)} := ${quoteIdent(c.name)}`).join(", ");
+  await connection.run(`
+    insert into meta.quarantine
+    select ${quoteLiteral(runId)}, ${quoteLiteral(source)}, ${quoteLiteral(table.name)}, _source_location,
+           'duplicate key (${table.primaryKey.join(", ")}): a later record with the same key was loaded instead',
+           to_json(struct_pack(${contractColumns}))::varchar, _loaded_at
+    from ${landing} where rowid in (${superseded})`);
+  await connection.run(`delete from ${landing} where rowid in (${superseded})`);
+  return moved;
+}
+
 /** The saved extract state of a stream, or undefined before its first successful load. */
 export async function readStreamState(connection: DuckDBConnection, source: string, stream: string): Promise<unknown> {
   const [row] = await queryRows<{ state: string }>(
@@ -167,12 +194,12 @@ export async function loadRecordStream(
   }
   const expected = stream.expectedCount ? await stream.expectedCount() : undefined;
   if (incremental) {
-    const rejected = await countRows(
+    const quarantined = await countRows(
       connection,
       "select 1 from meta.quarantine where run_id = $1 and source = $2 and stream = $3",
       [runId, source, table.name],
     );
-    assertReconciles(source, table.name, { read, loaded: loaded + deleted, rejected, expected });
+    assertReconciles(source, table.name, { read, loaded: loaded + deleted, rejected: quarantined, expected });
     await connection.run(`drop table if exists ${landingTableName(source, table)}`);
   } else {
     loaded = await replaceRawFromLanding(connection, runId, source, table, { read, expected, state: lastState });
@@ -182,7 +209,8 @@ export async function loadRecordStream(
     stream: table.name,
     read,
     loaded,
-    rejected: writer.rejected,
+    // Reconciled above: everything read and neither loaded nor deleted is in quarantine.
+    rejected: read - loaded - deleted,
     deleted,
     durationMs: Date.now() - started,
   };
@@ -210,11 +238,7 @@ async function mergeLandingIntoRaw(
   const keys = table.primaryKey.map(quoteIdent).join(", ");
   await connection.run("begin transaction");
   try {
-    const accepted = await countRows(connection, `select 1 from ${landing}`);
-    // The later version of a key delivered twice in one batch wins.
-    await connection.run(
-      `delete from ${landing} where rowid not in (select max(rowid) from ${landing} group by ${keys})`,
-    );
+    await quarantineSupersededDuplicates(connection, runId, source, table);
     await connection.run(`delete from ${raw} as t using ${landing} as l where ${keyMatch(table, "t", "l")}`);
     if (deletedKeys.length) {
       const keyColumns = table.columns.filter((c) => table.primaryKey.includes(c.name));
@@ -228,16 +252,16 @@ async function mergeLandingIntoRaw(
       );
     }
     const before = await countRows(connection, `select 1 from ${raw} where _run_id = $1`, [runId]);
-    const distinct = await countRows(connection, `select 1 from ${landing}`);
+    const landed = await countRows(connection, `select 1 from ${landing}`);
     await connection.run(`insert into ${raw} select * from ${landing}`);
     const after = await countRows(connection, `select 1 from ${raw} where _run_id = $1`, [runId]);
-    if (after - before !== distinct) {
-      throw new Error(`merge into ${source}.${table.name} stored ${after - before} rows, expected ${distinct}`);
+    if (after - before !== landed) {
+      throw new Error(`merge into ${source}.${table.name} stored ${after - before} rows, expected ${landed}`);
     }
     if (state !== undefined) await saveStreamState(connection, runId, source, table.name, state);
     await connection.run(`delete from ${landing}`);
     await connection.run("commit");
-    return { loaded: accepted, deleted: deletedKeys.length };
+    return { loaded: landed, deleted: deletedKeys.length };
   } catch (error) {
     await connection.run("rollback");
     throw error;
@@ -259,6 +283,7 @@ export async function replaceRawFromLanding(
   const raw = rawTableName(source, table);
   await connection.run("begin transaction");
   try {
+    await quarantineSupersededDuplicates(connection, runId, source, table);
     await connection.run(`delete from ${raw}`);
     await connection.run(`insert into ${raw} select * from ${landingTableName(source, table)}`);
     const loaded = await countRows(connection, `select 1 from ${raw} where _run_id = $1`, [runId]);

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { crmTables } from "../contracts/crm.js";
 import { orderSystemTables } from "../contracts/order-system.js";
-import { sellThrough, sellThroughHeaderAliases } from "../contracts/partner-files.js";
+import { sellThrough, sellThroughHeaderAliases, sellThroughReplaceScope } from "../contracts/partner-files.js";
 import { ConfigError, secretFromEnv, type WarehouseConfig, type WarehousePaths } from "../config/config.js";
 import { prepareDemoCompany, startDemoSources } from "../demo/index.js";
 import type { FileStream } from "../load/file-loader.js";
@@ -60,6 +60,7 @@ function streamsFor(endpoints: Endpoints) {
       table: sellThrough,
       files: partnerDropFiles(endpoints.partnerDropsDir),
       headerAliases: sellThroughHeaderAliases,
+      replaceScope: sellThroughReplaceScope,
     });
   }
   return { recordStreams, fileStreams, closers };

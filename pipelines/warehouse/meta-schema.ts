@@ -56,7 +56,21 @@ export interface StreamStateTable {
   updated_at: string;
 }
 
+export interface FileLoadsTable {
+  source: string;
+  stream: string;
+  file_name: string;
+  content_sha256: string;
+  encoding: string;
+  run_id: string;
+  rows_read: number;
+  rows_loaded: number;
+  rows_rejected: number;
+  loaded_at: string;
+}
+
 export interface MetaDatabase {
+  "meta.file_loads": FileLoadsTable;
   "meta.stream_state": StreamStateTable;
   "meta.runs": RunsTable;
   "meta.run_steps": RunStepsTable;
@@ -83,6 +97,10 @@ export async function ensureMetaSchema(connection: DuckDBConnection, schema = "m
     create table if not exists meta.stream_state (
       source varchar not null, stream varchar not null, state varchar not null, run_id varchar not null,
       updated_at timestamp not null, primary key (source, stream));
+    create table if not exists meta.file_loads (
+      source varchar not null, stream varchar not null, file_name varchar not null, content_sha256 varchar not null,
+      encoding varchar not null, run_id varchar not null, rows_read bigint not null, rows_loaded bigint not null,
+      rows_rejected bigint not null, loaded_at timestamp not null);
     create table if not exists meta.quarantine (
       run_id varchar not null, source varchar not null, stream varchar not null, location varchar not null,
       reason varchar not null, payload varchar not null, quarantined_at timestamp not null);

@@ -2,7 +2,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
-import { sellThrough, sellThroughHeaderAliases } from "../../pipelines/contracts/partner-files.js";
+import iconv from "iconv-lite";
+import {
+  sellThrough,
+  sellThroughHeaderAliases,
+  sellThroughReplaceScope,
+} from "../../pipelines/contracts/partner-files.js";
 import { loadFileStream } from "../../pipelines/load/file-loader.js";
 import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../pipelines/warehouse/meta-schema.js";
@@ -104,5 +109,91 @@ describe("file loader", () => {
       const [q] = await queryRows<{ reason: string }>(c, "select reason from meta.quarantine");
       expect(q?.reason).toBe("amount: column missing from file");
     });
+  });
+});
+
+describe("partner drops over several runs", () => {
+  const dir = tempDir();
+  const header = "partner_id,sale_id,sale_date,sku,quantity,unit_price,amount,ship_to_region_id,customer_id";
+  const stream = (files: string[]) => ({
+    source: "partner_files",
+    table: sellThrough,
+    files,
+    headerAliases: sellThroughHeaderAliases,
+    replaceScope: sellThroughReplaceScope,
+  });
+  const rawPath = join(dir, "raw.duckdb");
+  const load = (runId: string, files: string[]) =>
+    withDatabase(rawPath, async (c) => {
+      await ensureMetaSchema(c);
+      return loadFileStream(c, runId, stream(files));
+    });
+  const rawRows = () =>
+    withDatabase(rawPath, (c) =>
+      queryRows<{ partner_id: string; sale_id: string; quantity: number }>(
+        c,
+        "select partner_id, sale_id, quantity from partner_files.sell_through order by all",
+      ),
+    );
+
+  it("loads each file once, skips a re-dropped identical file, and lets a corrected file replace the partner's month", async () => {
+    const january = join(dir, "p1-2026-01.csv");
+    writeFileSync(
+      january,
+      `${header}\nP1,S1,2026-01-05,SKU-1,2,10.00,20.00,CN-31,\nP1,S2,2026-01-06,SKU-1,1,10.00,10.00,CN-31,\n`,
+    );
+    const other = join(dir, "p2-2026-01.csv");
+    writeFileSync(other, `${header}\nP2,S1,2026-01-05,SKU-1,5,10.00,50.00,CN-44,\n`);
+    expect(await load("run-1", [january, other])).toMatchObject({ read: 3, loaded: 3, rejected: 0 });
+
+    const again = await load("run-2", [january, other]);
+    expect(again).toMatchObject({ read: 0, loaded: 0, skippedFiles: ["p1-2026-01.csv", "p2-2026-01.csv"] });
+
+    // The partner sends a corrected January: S2 was wrong and is gone, S1's quantity changed, S3 is new.
+    const corrected = join(dir, "p1-2026-01-v2.csv");
+    writeFileSync(
+      corrected,
+      `${header}\nP1,S1,2026-01-05,SKU-1,3,10.00,30.00,CN-31,\nP1,S3,2026-01-20,SKU-2,1,8.00,8.00,CN-31,\n`,
+    );
+    expect(await load("run-3", [january, other, corrected])).toMatchObject({
+      read: 2,
+      loaded: 2,
+      skippedFiles: ["p1-2026-01.csv", "p2-2026-01.csv"],
+    });
+    expect(await rawRows()).toEqual([
+      { partner_id: "P1", sale_id: "S1", quantity: 3 },
+      { partner_id: "P1", sale_id: "S3", quantity: 1 },
+      { partner_id: "P2", sale_id: "S1", quantity: 5 },
+    ]);
+  });
+
+  it("reads GBK and UTF-8-with-BOM files with Chinese headers; a key twice in one file keeps the later line", async () => {
+    const gbk = join(dir, "p3-gbk.csv");
+    const text =
+      "经销商编码,销售单号,销售日期,商品编码,数量,单价,金额,收货地区,客户编号\r\nP3,G1,2026-02-01,SKU-1,1,9.50,9.50,CN-11,\r\nP3,G1,2026-02-01,SKU-1,4,9.50,38.00,CN-11,\r\n";
+    writeFileSync(gbk, iconv.encode(text, "gbk"));
+    const bom = join(dir, "p4-bom.csv");
+    writeFileSync(
+      bom,
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text.replaceAll("P3", "P4"), "utf8")]),
+    );
+    const result = await load("run-4", [gbk, bom]);
+    expect(result).toMatchObject({ read: 4, loaded: 2, rejected: 2 });
+    expect(result.loadedFiles.map((f) => f.encoding)).toEqual(["gb18030", "utf-8 (BOM)"]);
+    const rows = (await rawRows()).filter((r) => r.sale_id === "G1");
+    expect(rows).toEqual([
+      { partner_id: "P3", sale_id: "G1", quantity: 4 },
+      { partner_id: "P4", sale_id: "G1", quantity: 4 },
+    ]);
+    const reasons = await withDatabase(rawPath, (c) =>
+      queryRows<{ location: string; reason: string }>(
+        c,
+        "select location, reason from meta.quarantine where run_id = 'run-4' order by 1",
+      ),
+    );
+    expect(reasons).toEqual([
+      { location: "p3-gbk.csv line 2", reason: expect.stringMatching(/^duplicate key/) },
+      { location: "p4-bom.csv line 2", reason: expect.stringMatching(/^duplicate key/) },
+    ]);
   });
 });

@@ -27,7 +27,11 @@ function streamOf(records: unknown[], expected?: number, batch = 2): RecordStrea
     table: widgets,
     async *read() {
       for (let i = 0; i < records.length; i += batch) {
-        yield { records: records.slice(i, i + batch).map((record, j): SourceRecord => ({ record, location: `row ${i + j + 1}` })) };
+        yield {
+          records: records
+            .slice(i, i + batch)
+            .map((record, j): SourceRecord => ({ record, location: `row ${i + j + 1}` })),
+        };
       }
     },
     ...(expected === undefined ? {} : { expectedCount: async () => expected }),
@@ -93,6 +97,27 @@ describe("record loader", () => {
       );
       expect(n).toBe(3);
       expect(runs).toBe("run-1");
+    });
+  });
+
+  it("a key delivered twice keeps the later record and quarantines the earlier one with the reason", async () => {
+    const path = join(dir, "raw3.duckdb");
+    await withDatabase(path, async (c) => {
+      await ensureMetaSchema(c);
+      const twice = [good[0], good[1], { ...good[0], price: 99 }];
+      const result = await loadRecordStream(c, "run-1", streamOf(twice, 3));
+      expect(result).toMatchObject({ read: 3, loaded: 2, rejected: 1 });
+      const [w1] = await queryRows<{ price: number }>(
+        c,
+        "select price::double as price from shop.widgets where widget_id = 'w1'",
+      );
+      expect(w1?.price).toBe(99);
+      const [q] = await queryRows<{ reason: string; location: string; payload: string }>(
+        c,
+        "select * from meta.quarantine",
+      );
+      expect(q).toMatchObject({ location: "row 1", reason: expect.stringMatching(/^duplicate key \(widget_id\)/) });
+      expect(JSON.parse(q!.payload)).toMatchObject({ widget_id: "w1", price: 10.5 });
     });
   });
 });
