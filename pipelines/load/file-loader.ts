@@ -1,15 +1,19 @@
 /**
- * Lands files (CSV or XLSX) in raw, set-based in DuckDB: each file is read as text columns (after
- * decoding GBK/GB18030 to UTF-8 where needed), its headers mapped to the contract (aliases
- * allowed), every row checked in SQL; valid rows reach raw, the rest — including lines the CSV
- * reader could not parse and earlier copies of a duplicated key — go to quarantine with the file,
- * the line and the reason. Each file is loaded once (by content hash), in its own transaction.
+ * Lands files (CSV or XLSX) in raw, set-based in DuckDB. Each file is read as text columns (after
+ * decoding GBK/GB18030 to UTF-8 where needed) with its headers mapped to the contract (aliases
+ * allowed); then all new files of a run are checked in one SQL pass: valid rows reach raw, the
+ * rest — lines the CSV reader could not parse, rows breaking the contract, earlier copies of a
+ * duplicated key — go to quarantine with the file, the line and the reason.
+ *
+ * Each file is loaded once (its content hash is recorded); a later file covering the same scope
+ * (a partner's month) replaces what earlier files said about it. A run's new files are applied in
+ * one transaction and reconciled: rows read = loaded + quarantined, per file and in total.
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
 import ExcelJS from "exceljs";
 import type { TableSpec } from "../contracts/column-spec.js";
 import { queryRows, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
@@ -32,7 +36,7 @@ export interface FileStream {
   readonly replaceScope?: readonly string[];
 }
 
-/** Columns a file had that the contract does not know: reported, never silently dropped. */
+/** A file's columns that do not match the contract: reported, never silently dropped. */
 export interface FileDrift {
   readonly file: string;
   readonly unknownColumns: readonly string[];
@@ -46,14 +50,114 @@ export interface FileLoadResult extends LoadResult {
   readonly loadedFiles: ReadonlyArray<{ file: string; encoding: string; read: number; rejected: number }>;
 }
 
-const FILE_ROWS = "landing.__file_rows";
+export interface FileLoadOptions {
+  /** Reload every file, ignoring which were loaded before (raw is rebuilt from the files). */
+  readonly fullRefresh?: boolean;
+}
 
-/** Reads an XLSX file's first sheet into FILE_ROWS as text columns (header row first). */
-async function stageXlsx(connection: DuckDBConnection, path: string): Promise<void> {
+const FILE_ROWS = "landing.__file_rows";
+const READER_REJECTS = "landing.__reader_rejects";
+
+/** Splits a CSV header line into names (quoted names allowed). */
+function parseHeader(line: string, delimiter: string): string[] {
+  const names: string[] = [];
+  let current = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        current += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else current += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === delimiter) {
+      names.push(current);
+      current = "";
+    } else current += ch;
+  }
+  names.push(current);
+  return names.map((n) => n.replace(/^\uFEFF/, "").trim());
+}
+
+/** The delimiter of a header line: whichever of , ; tab | it uses most. */
+function sniffDelimiter(headerLine: string): string {
+  return [",", ";", "\t", "|"].reduce(
+    (best, d) => (headerLine.split(d).length > headerLine.split(best).length ? d : best),
+    ",",
+  );
+}
+
+/** Unique, non-empty names for a file's columns (blank or repeated headers become columnN). */
+function uniqueNames(headers: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return headers.map((name, i) => {
+    const unique = !name || seen.has(name) ? `column${i + 1}` : name;
+    seen.add(unique);
+    return unique;
+  });
+}
+
+/**
+ * How a file's bytes were decoded, its header line, and the path to read: the file itself when it
+ * is UTF-8, else a UTF-8 copy (Chinese partners' spreadsheets export GBK, which GB18030 contains).
+ */
+function decodeToUtf8(
+  bytes: Buffer,
+  path: string,
+  scratchDir: string,
+): { encoding: string; readPath: string; headerLine: string } {
+  let text: string;
+  let encoding: string;
+  let readPath = path;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    encoding = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? "utf-8 (BOM)" : "utf-8";
+  } catch {
+    text = new TextDecoder("gb18030").decode(bytes);
+    encoding = "gb18030";
+    readPath = join(scratchDir, `${createHash("sha1").update(path).digest("hex")}.csv`);
+    writeFileSync(readPath, text);
+  }
+  const end = text.search(/\r?\n/);
+  return { encoding, readPath, headerLine: (end === -1 ? text : text.slice(0, end)).replace(/^\uFEFF/, "") };
+}
+
+/** Maps a file's headers onto the contract's columns. */
+class HeaderMapper {
+  private readonly aliases = new Map<string, string>();
+
+  constructor(
+    private readonly table: TableSpec,
+    headerAliases: Readonly<Record<string, string>> = {},
+  ) {
+    for (const column of table.columns) this.aliases.set(column.name.toLowerCase(), column.name);
+    for (const [alias, canonical] of Object.entries(headerAliases)) this.aliases.set(alias.toLowerCase(), canonical);
+  }
+
+  /** For each contract column, the file column holding it (if any); and the drift. */
+  map(fileColumns: readonly string[]): { source: Map<string, string>; unknown: string[]; missing: string[] } {
+    const source = new Map<string, string>();
+    const unknown: string[] = [];
+    for (const header of fileColumns) {
+      const canonical = this.aliases.get(header.trim().toLowerCase());
+      if (canonical && !source.has(canonical)) source.set(canonical, header);
+      else unknown.push(header);
+    }
+    const missing = this.table.columns.filter((c) => !source.has(c.name)).map((c) => c.name);
+    return { source, unknown, missing };
+  }
+}
+
+/** Reads an XLSX file's first sheet as header + rows of text cells. */
+async function readXlsx(
+  path: string,
+): Promise<{ header: string[]; rows: Array<{ line: number; cells: (string | null)[] }> }> {
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.readFile(path);
   const sheet = workbook.worksheets[0];
-  if (!sheet) throw new Error(`${basename(path)} has no worksheet`);
+  if (!sheet) return { header: [], rows: [] };
   const cellText = (value: ExcelJS.CellValue): string | null => {
     if (value === null || value === undefined) return null;
     if (value instanceof Date) return value.toISOString().replace(/T00:00:00\.000Z$/, "");
@@ -65,79 +169,109 @@ async function stageXlsx(connection: DuckDBConnection, path: string): Promise<vo
     }
     return String(value);
   };
-  const header = (sheet.getRow(1).values as ExcelJS.CellValue[]).slice(1).map((v) => cellText(v) ?? "");
-  const width = header.length;
-  const columns = header.map((h, i) => `${quoteIdent(h || `column${i + 1}`)} VARCHAR`);
-  await connection.run(`create or replace table ${FILE_ROWS} (${columns.join(", ")}, __line BIGINT)`);
-  const appender = await connection.createAppender("__file_rows", "landing");
-  try {
-    for (let r = 2; r <= sheet.rowCount; r++) {
-      const row = sheet.getRow(r);
-      if (!row.hasValues) continue;
-      for (let c = 1; c <= width; c++) {
-        const text = cellText(row.getCell(c).value);
-        if (text === null) appender.appendNull();
-        else appender.appendVarchar(text);
-      }
-      appender.appendBigInt(BigInt(r));
-      appender.endRow();
+  const header = (sheet.getRow(1).values as ExcelJS.CellValue[]).slice(1).map((v) => (cellText(v) ?? "").trim());
+  const rows: Array<{ line: number; cells: (string | null)[] }> = [];
+  for (let r = 2; r <= sheet.rowCount; r++) {
+    const row = sheet.getRow(r);
+    if (!row.hasValues) continue;
+    rows.push({ line: r, cells: header.map((_, c) => cellText(row.getCell(c + 1).value)) });
+  }
+  return { header, rows };
+}
+
+/** Stages files into FILE_ROWS (contract columns as text + `__file`, `__line`, `__payload`, `__missing`). */
+class FileStager {
+  private readonly mapper: HeaderMapper;
+  readonly drift: FileDrift[] = [];
+
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly table: TableSpec,
+    headerAliases: Readonly<Record<string, string>> | undefined,
+  ) {
+    this.mapper = new HeaderMapper(table, headerAliases);
+  }
+
+  async createTables(): Promise<void> {
+    const columns = this.table.columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(", ");
+    await this.connection.run(`
+      create or replace table ${FILE_ROWS} (${columns}, __file INTEGER, __line BIGINT, __payload VARCHAR, __missing VARCHAR);
+      create or replace table ${READER_REJECTS} (__file INTEGER, line BIGINT, reason VARCHAR, payload VARCHAR);`);
+  }
+
+  private noteDrift(file: string, unknown: string[], missing: string[]): void {
+    if (unknown.length || missing.length) this.drift.push({ file, unknownColumns: unknown, missingColumns: missing });
+  }
+
+  /**
+   * A CSV file, read by DuckDB with the header parsed here rather than sniffed: sniffing costs more
+   * than reading a small partner file, and every column is read as text anyway.
+   */
+  async stageCsv(fileIndex: number, file: string, readPath: string, headerLine: string): Promise<void> {
+    const delimiter = sniffDelimiter(headerLine);
+    const names = uniqueNames(parseHeader(headerLine, delimiter));
+    const { source, unknown, missing } = this.mapper.map(names);
+    this.noteDrift(file, unknown, missing);
+    const select = this.table.columns.map((c) => {
+      const from = source.get(c.name);
+      return from ? `${quoteIdent(from)} as ${quoteIdent(c.name)}` : `null as ${quoteIdent(c.name)}`;
+    });
+    const payload = `to_json(struct_pack(${names.map((n) => `${quoteIdent(n)} := ${quoteIdent(n)}`).join(", ")}))::varchar`;
+    const columns = names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(", ");
+    await this.connection.run("drop table if exists csv_rejects; drop table if exists csv_scans;");
+    await this.connection.run(`
+      insert into ${FILE_ROWS}
+      select ${select.join(", ")}, ${fileIndex}, row_number() over () + 1, ${payload}, ${quoteLiteral(missing.join(","))}
+      from read_csv(${quoteLiteral(readPath)}, header = true, auto_detect = false, columns = {${columns}},
+                    delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"',
+                    ignore_errors = true, store_rejects = true,
+                    rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
+    const [rejects] = await queryRows<{ n: number }>(this.connection, "select count(*) as n from csv_rejects");
+    if (rejects && rejects.n > 0) {
+      // The reader skips lines it cannot parse, so row numbers drift past each one: shift them back
+      // to real line numbers. With rejected lines r1 < r2 < ... the k-th parsed row sits on line
+      // k + 1 + #{i : r_i - (i - 1) <= k + 1}.
+      await this.connection.run(`
+        create or replace temp table csv_reject_lines as
+          select line, row_number() over (order by line) as rank from (select distinct line from csv_rejects);
+        update ${FILE_ROWS} set __line = __line + (
+          select count(*) from csv_reject_lines as r where r.line - (r.rank - 1) <= ${FILE_ROWS}.__line)
+        where __file = ${fileIndex};
+        insert into ${READER_REJECTS}
+          select ${fileIndex}, line, 'unreadable CSV line: ' || string_agg(distinct error_message, '; '), coalesce(any_value(csv_line), '')
+          from csv_rejects group by line;`);
     }
-  } finally {
-    appender.closeSync();
+  }
+
+  async stageXlsx(fileIndex: number, file: string, path: string): Promise<void> {
+    const { header, rows } = await readXlsx(path);
+    const names = uniqueNames(header);
+    const { source, unknown, missing } = this.mapper.map(names);
+    this.noteDrift(file, unknown, missing);
+    const positions = this.table.columns.map((c) => (source.has(c.name) ? names.indexOf(source.get(c.name)!) : -1));
+    const appender = await this.connection.createAppender("__file_rows", "landing");
+    const text = (a: DuckDBAppender, v: string | null | undefined) => (v == null ? a.appendNull() : a.appendVarchar(v));
+    try {
+      for (const { line, cells } of rows) {
+        for (const position of positions) text(appender, position >= 0 ? cells[position] : null);
+        appender.appendInteger(fileIndex);
+        appender.appendBigInt(BigInt(line));
+        appender.appendVarchar(JSON.stringify(Object.fromEntries(names.map((n, i) => [n, cells[i] ?? null]))));
+        appender.appendVarchar(missing.join(","));
+        appender.endRow();
+      }
+    } finally {
+      appender.closeSync();
+    }
   }
 }
 
-/** Reads a CSV file into FILE_ROWS as text columns; malformed lines go to DuckDB's reject tables. */
-async function stageCsv(connection: DuckDBConnection, path: string): Promise<void> {
-  await connection.run("drop table if exists csv_rejects; drop table if exists csv_scans;");
-  await connection.run(`
-    create or replace table ${FILE_ROWS} as
-    select *, row_number() over () + 1 as __line
-    from read_csv(${quoteLiteral(path)}, header = true, all_varchar = true, auto_detect = true,
-                  ignore_errors = true, store_rejects = true,
-                  rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
-  // The reader skips lines it cannot parse, so row numbers drift past each one: shift them back to
-  // real line numbers. With rejected lines r1 < r2 < ... the k-th parsed row sits on line
-  // k + 1 + #{i : r_i - (i - 1) <= k + 1}.
-  await connection.run(`
-    create or replace temp table csv_reject_lines as
-      select line, row_number() over (order by line) as rank from (select distinct line from csv_rejects);
-    update ${FILE_ROWS} set __line = __line + (
-      select count(*) from csv_reject_lines as r where r.line - (r.rank - 1) <= ${FILE_ROWS}.__line)
-    where exists (select 1 from csv_reject_lines);`);
+async function countRows(connection: DuckDBConnection, sql: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${sql})`);
+  return row?.n ?? 0;
 }
 
-/** How a file's bytes were decoded, and a UTF-8 copy to read when they were not UTF-8 already. */
-function decodeToUtf8(path: string, scratchDir: string): { encoding: string; readPath: string } {
-  const bytes = readFileSync(path);
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    const hasBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-    return { encoding: hasBom ? "utf-8 (BOM)" : "utf-8", readPath: path };
-  } catch {
-    // Not UTF-8: Chinese partners' spreadsheets export GBK, which GB18030 contains.
-    const text = new TextDecoder("gb18030").decode(bytes);
-    const readPath = join(scratchDir, `${createHash("sha1").update(path).digest("hex")}.csv`);
-    writeFileSync(readPath, text);
-    return { encoding: "gb18030", readPath };
-  }
-}
-
-function sha256(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
-}
-
-export interface FileLoadOptions {
-  /** Reload every file, ignoring which were loaded before (raw is rebuilt from the files). */
-  readonly fullRefresh?: boolean;
-}
-
-/**
- * Loads the files of a stream that were not loaded before. Each file is one unit of work, in one
- * transaction: its valid rows replace whatever raw held for the same scope (e.g. the same partner
- * and month: a corrected file replaces the earlier one), its bad rows go to quarantine, and its
- * content hash is recorded so the same file dropped again is skipped.
- */
+/** Loads the files of a stream that were not loaded before (all of them with `fullRefresh`). */
 export async function loadFileStream(
   connection: DuckDBConnection,
   runId: string,
@@ -150,142 +284,161 @@ export async function loadFileStream(
   await prepareRawAndLanding(connection, source, table);
   const raw = rawTableName(source, table);
   const landing = landingTableName(source, table);
-  const aliases = new Map<string, string>();
-  for (const column of table.columns) aliases.set(column.name.toLowerCase(), column.name);
-  for (const [alias, canonical] of Object.entries(stream.headerAliases ?? {}))
-    aliases.set(alias.toLowerCase(), canonical);
+  const meta = [quoteLiteral(runId), quoteLiteral(source), quoteLiteral(table.name)].join(", ");
+  const stamp = `${quoteLiteral(loadedAt)}::timestamp`;
 
-  if (options.fullRefresh) {
-    await connection.run("begin transaction");
-    await connection.run(`delete from ${raw}`);
-    await connection.run("delete from meta.file_loads where source = $1 and stream = $2", [source, table.name]);
-    await connection.run("commit");
+  const previouslyLoaded = options.fullRefresh
+    ? new Set<string>()
+    : new Set(
+        (
+          await queryRows<{ content_sha256: string }>(
+            connection,
+            "select content_sha256 from meta.file_loads where source = $1 and stream = $2",
+            [source, table.name],
+          )
+        ).map((r) => r.content_sha256),
+      );
+
+  // Which files are new this run (the same content twice in one drop counts once).
+  const skippedFiles: string[] = [];
+  const newFiles: Array<{ path: string; file: string; hash: string; bytes: Buffer }> = [];
+  for (const path of stream.files) {
+    const bytes = readFileSync(path);
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    if (previouslyLoaded.has(hash)) skippedFiles.push(basename(path));
+    else {
+      previouslyLoaded.add(hash);
+      newFiles.push({ path, file: basename(path), hash, bytes });
+    }
   }
-  const alreadyLoaded = new Set(
-    (
-      await queryRows<{ content_sha256: string }>(
-        connection,
-        "select content_sha256 from meta.file_loads where source = $1 and stream = $2",
-        [source, table.name],
-      )
-    ).map((r) => r.content_sha256),
-  );
 
+  const stager = new FileStager(connection, table, stream.headerAliases);
   const scratchDir = mkdtempSync(join(tmpdir(), "warehouse-files-"));
+  const loadedFiles: Array<{ file: string; encoding: string; read: number; rejected: number }> = [];
   let read = 0;
   let rejected = 0;
-  const drift: FileDrift[] = [];
-  const skipped: string[] = [];
-  const loadedFiles: Array<{ file: string; encoding: string; read: number; rejected: number }> = [];
+  await connection.run("begin transaction");
   try {
-    for (const path of stream.files) {
-      const file = basename(path);
-      const hash = sha256(path);
-      if (alreadyLoaded.has(hash)) {
-        skipped.push(file);
-        continue;
-      }
-      const isXlsx = /\.xlsx$/i.test(path);
-      let encoding = "xlsx";
-      if (isXlsx) await stageXlsx(connection, path);
-      else {
-        const decoded = decodeToUtf8(path, scratchDir);
-        encoding = decoded.encoding;
-        await stageCsv(connection, decoded.readPath);
-      }
-
-      // Map the file's headers onto the contract.
-      const headers = (await queryRows<{ column_name: string }>(connection, `describe ${FILE_ROWS}`))
-        .map((r) => r.column_name)
-        .filter((h) => h !== "__line");
-      const renamed = new Map<string, string>();
-      const unknown: string[] = [];
-      for (const header of headers) {
-        const canonical = aliases.get(
-          header
-            .replace(/^\uFEFF/, "")
-            .trim()
-            .toLowerCase(),
-        );
-        if (canonical && !renamed.has(canonical)) renamed.set(canonical, header);
-        else unknown.push(header);
-      }
-      const present = new Set(renamed.keys());
-      const missing = table.columns.filter((c) => !present.has(c.name)).map((c) => c.name);
-      if (unknown.length || missing.length) drift.push({ file, unknownColumns: unknown, missingColumns: missing });
-
-      const renamedSelect = [...renamed].map(
-        ([canonical, header]) => `${quoteIdent(header)} as ${quoteIdent(canonical)}`,
-      );
-      const payload = `to_json(struct_pack(${headers.map((h) => `${quoteIdent(h)} := ${quoteIdent(h)}`).join(", ")}))::varchar`;
-      await connection.run(`
-        create or replace table landing.__checked as
-        select ${[...renamedSelect, "__line", `${payload} as __payload`].join(", ")},
-               ${rejectionReasonSql(table, present)} as __reason
-        from ${FILE_ROWS}`);
-      const location = `${quoteLiteral(`${file} line `)} || __line`;
-
-      await connection.run("begin transaction");
-      try {
-        await connection.run(`
-          insert into ${landing}
-          select ${typedSelectSql(table, present)}, ${quoteLiteral(runId)}, ${quoteLiteral(loadedAt)}::timestamp, ${location}
-          from landing.__checked where __reason = '' order by __line`);
-        await connection.run(`
-          insert into meta.quarantine
-          select ${quoteLiteral(runId)}, ${quoteLiteral(source)}, ${quoteLiteral(table.name)}, ${location}, __reason, __payload,
-                 ${quoteLiteral(loadedAt)}::timestamp
-          from landing.__checked where __reason <> ''`);
-        let fileRead = await countRows(connection, "select 1 from landing.__checked");
-        let fileRejected = await countRows(connection, "select 1 from landing.__checked where __reason <> ''");
-        if (!isXlsx) {
-          // Lines the CSV reader itself could not parse (wrong field count, bad quoting...).
-          const readerRejects = await countRows(connection, "select 1 from csv_reject_lines");
-          if (readerRejects > 0) {
-            await connection.run(`
-              insert into meta.quarantine
-              select ${quoteLiteral(runId)}, ${quoteLiteral(source)}, ${quoteLiteral(table.name)},
-                     ${quoteLiteral(`${file} line `)} || line, 'unreadable CSV line: ' || string_agg(distinct error_message, '; '),
-                     coalesce(any_value(csv_line), ''), ${quoteLiteral(loadedAt)}::timestamp
-              from csv_rejects group by line`);
-            fileRead += readerRejects;
-            fileRejected += readerRejects;
-          }
-        }
-        fileRejected += await quarantineSupersededDuplicates(connection, runId, source, table);
-        // A newer file for the same scope (partner and month) replaces what earlier files said about it.
-        if (stream.replaceScope?.length) {
-          const scope = stream.replaceScope.join(", ");
-          await connection.run(`delete from ${raw} where (${scope}) in (select distinct (${scope}) from ${landing})`);
-        }
-        const keyMatch = table.primaryKey.map((k) => `t.${quoteIdent(k)} = l.${quoteIdent(k)}`).join(" and ");
-        await connection.run(`delete from ${raw} as t using ${landing} as l where ${keyMatch}`);
-        const fileLoaded = await countRows(connection, `select 1 from ${landing}`);
-        await connection.run(`insert into ${raw} select * from ${landing}`);
-        await connection.run(`delete from ${landing}`);
-        assertReconciles(source, `${table.name} (${file})`, {
-          read: fileRead,
-          loaded: fileLoaded,
-          rejected: fileRejected,
-        });
-        await connection.run(
-          `insert into meta.file_loads values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamp)`,
-          [source, table.name, file, hash, encoding, runId, fileRead, fileLoaded, fileRejected, loadedAt] as never,
-        );
-        await connection.run("commit");
-        read += fileRead;
-        rejected += fileRejected;
-        alreadyLoaded.add(hash);
-        loadedFiles.push({ file, encoding, read: fileRead, rejected: fileRejected });
-      } catch (error) {
-        await connection.run("rollback");
-        throw error;
+    if (options.fullRefresh) {
+      await connection.run(`delete from ${raw}`);
+      await connection.run("delete from meta.file_loads where source = $1 and stream = $2", [source, table.name]);
+    }
+    await stager.createTables();
+    const encodings: string[] = [];
+    for (const [index, { path, file, bytes }] of newFiles.entries()) {
+      if (/\.xlsx$/i.test(path)) {
+        encodings.push("xlsx");
+        await stager.stageXlsx(index, file, path);
+      } else {
+        const decoded = decodeToUtf8(bytes, path, scratchDir);
+        encodings.push(decoded.encoding);
+        await stager.stageCsv(index, file, decoded.readPath, decoded.headerLine);
       }
     }
+    const fileName = `(${newFiles.length ? `[${newFiles.map((f) => quoteLiteral(f.file)).join(", ")}]` : "['']::varchar[]"})[__file + 1]`;
+    const location = `${fileName} || ' line ' || __line`;
+    const scope = stream.replaceScope?.length ? stream.replaceScope.join(", ") : undefined;
+    // One pass judges every row; among valid rows, a later file of this run covering the same scope wins.
+    await connection.run(`
+      create or replace table landing.__checked as
+      select *, ${rejectionReasonSql(table)} as __reason from ${FILE_ROWS};
+      create or replace table landing.__valid as
+      select ${typedSelectSql(table)}, __file, __line from landing.__checked where __reason = '';`);
+    const quarantinedBefore = await countRows(
+      connection,
+      `select 1 from meta.quarantine where run_id = ${quoteLiteral(runId)} and source = ${quoteLiteral(source)} and stream = ${quoteLiteral(table.name)}`,
+    );
+    await connection.run(`
+      insert into meta.quarantine
+        select ${meta}, ${location}, __reason, __payload, ${stamp} from landing.__checked where __reason <> '';
+      insert into meta.quarantine
+        select ${meta}, ${fileName} || ' line ' || line, reason, payload, ${stamp} from ${READER_REJECTS};`);
+    const replacedInRun = scope
+      ? await countRows(
+          connection,
+          `select 1 from landing.__valid qualify max(__file) over (partition by ${scope}) > __file`,
+        )
+      : 0;
+    await connection.run(`
+      insert into ${landing}
+      select * exclude (__file, __line), ${quoteLiteral(runId)}, ${stamp}, ${location}
+      from landing.__valid
+      ${scope ? `qualify max(__file) over (partition by ${scope}) = __file` : ""}
+      order by __file, __line`);
+    const duplicates = await quarantineSupersededDuplicates(connection, runId, source, table);
+    if (scope)
+      await connection.run(`delete from ${raw} where (${scope}) in (select distinct (${scope}) from ${landing})`);
+    const keyMatch = table.primaryKey.map((k) => `t.${quoteIdent(k)} = l.${quoteIdent(k)}`).join(" and ");
+    await connection.run(`delete from ${raw} as t using ${landing} as l where ${keyMatch}`);
+    const inserted = await countRows(connection, `select 1 from ${landing}`);
+    await connection.run(`insert into ${raw} select * from ${landing}`);
+
+    // Per-file accounting, from the tables: rows read and rows quarantined.
+    const perFile = await queryRows<{ file: number; read: number; rejected: number }>(
+      connection,
+      `select __file as file, sum(n) as read, sum(bad) as rejected from (
+         select __file, count(*) as n, count(*) filter (where __reason <> '') as bad from landing.__checked group by all
+         union all select __file, count(*), count(*) from ${READER_REJECTS} group by all
+       ) group by all order by 1`,
+    );
+    const dupes = await queryRows<{ location: string; n: number }>(
+      connection,
+      `select split_part(location, ' line ', 1) as location, count(*) as n from meta.quarantine
+       where run_id = ${quoteLiteral(runId)} and source = ${quoteLiteral(source)} and stream = ${quoteLiteral(table.name)}
+         and reason like 'duplicate key%' group by all`,
+    );
+    const dupesByFile = new Map(dupes.map((d) => [d.location, d.n]));
+    for (const { file: index, read: fileRead, rejected: fileBad } of perFile) {
+      const { file, hash } = newFiles[index]!;
+      const fileRejected = fileBad + (dupesByFile.get(file) ?? 0);
+      loadedFiles.push({ file, encoding: encodings[index]!, read: fileRead, rejected: fileRejected });
+      await connection.run(`insert into meta.file_loads values ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${stamp})`, [
+        source,
+        table.name,
+        file,
+        hash,
+        encodings[index]!,
+        runId,
+        fileRead,
+        fileRead - fileRejected,
+        fileRejected,
+      ] as never);
+      read += fileRead;
+      rejected += fileRejected;
+    }
+    // Empty files still count as loaded, so they are not read again.
+    for (const [index, { file, hash }] of newFiles.entries()) {
+      if (perFile.some((p) => p.file === index)) continue;
+      loadedFiles.push({ file, encoding: encodings[index]!, read: 0, rejected: 0 });
+      await connection.run(`insert into meta.file_loads values ($1, $2, $3, $4, $5, $6, 0, 0, 0, ${stamp})`, [
+        source,
+        table.name,
+        file,
+        hash,
+        encodings[index]!,
+        runId,
+      ] as never);
+    }
+    const quarantined =
+      (await countRows(
+        connection,
+        `select 1 from meta.quarantine where run_id = ${quoteLiteral(runId)} and source = ${quoteLiteral(source)} and stream = ${quoteLiteral(table.name)}`,
+      )) - quarantinedBefore;
+    // Rows replaced by a later file of the same run were loaded, then superseded: they count as loaded.
+    assertReconciles(source, table.name, { read, loaded: inserted + replacedInRun, rejected: quarantined });
+    if (quarantined !== rejected || duplicates !== [...dupesByFile.values()].reduce((a, b) => a + b, 0)) {
+      throw new Error(`per-file counts of ${source}.${table.name} do not add up to the run's quarantine`);
+    }
+    await connection.run(`delete from ${landing}`);
+    await connection.run("commit");
+  } catch (error) {
+    await connection.run("rollback");
+    throw error;
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });
     await connection.run(
-      `drop table if exists ${FILE_ROWS}; drop table if exists landing.__checked; drop table if exists ${landing};`,
+      `drop table if exists ${FILE_ROWS}; drop table if exists ${READER_REJECTS}; drop table if exists landing.__checked;
+       drop table if exists landing.__valid; drop table if exists ${landing};`,
     );
   }
   return {
@@ -295,13 +448,8 @@ export async function loadFileStream(
     loaded: read - rejected,
     rejected,
     durationMs: Date.now() - started,
-    drift,
-    skippedFiles: skipped,
+    drift: stager.drift,
+    skippedFiles,
     loadedFiles,
   };
-}
-
-async function countRows(connection: DuckDBConnection, sql: string): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${sql})`);
-  return row?.n ?? 0;
 }

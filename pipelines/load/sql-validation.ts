@@ -2,6 +2,9 @@
  * The table contracts expressed as SQL, for sources DuckDB reads itself (CSV, spreadsheets): one
  * pass computes, per row, every way it breaks the contract. Same rules as the zod validators in
  * contracts/column-spec.ts, so a record is judged the same whichever path it takes.
+ *
+ * Rows are text columns named after the contract, plus `__missing`: a comma-separated list of the
+ * contract columns the row's file did not have (their values are null).
  */
 import { duckdbTypeOf, type ColumnSpec, type TableSpec } from "../contracts/column-spec.js";
 import { quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
@@ -11,14 +14,18 @@ function cleaned(column: string): string {
   return `nullif(trim(${quoteIdent(column)}), '')`;
 }
 
-function checkColumn(column: ColumnSpec, present: boolean): string[] {
+function checkColumn(column: ColumnSpec): string[] {
   const name = column.name;
-  if (!present) return column.nullable ? [] : [quoteLiteral(`${name}: column missing from file`)];
   const v = cleaned(name);
   const checks: string[] = [];
-  if (!column.nullable) checks.push(`case when ${v} is null then ${quoteLiteral(`${name}: required`)} end`);
-  const castType = column.type === "integer" || column.type === "bigint" ? "BIGINT" : duckdbTypeOf[column.type];
+  if (!column.nullable) {
+    checks.push(
+      `case when list_contains(string_split(__missing, ','), ${quoteLiteral(name)}) then ${quoteLiteral(`${name}: column missing from file`)}
+            when ${v} is null then ${quoteLiteral(`${name}: required`)} end`,
+    );
+  }
   if (column.type !== "text") {
+    const castType = column.type === "integer" || column.type === "bigint" ? "BIGINT" : duckdbTypeOf[column.type];
     const cast = column.type === "money" ? `try_cast(${v} as DOUBLE)` : `try_cast(${v} as ${castType})`;
     checks.push(
       `case when ${v} is not null and ${cast} is null then ${quoteLiteral(`${name}: not a ${column.type}`)} || ' (' || left(${v}, 40) || ')' end`,
@@ -39,17 +46,14 @@ function checkColumn(column: ColumnSpec, present: boolean): string[] {
 }
 
 /** An SQL expression giving the reasons a row breaks the contract, '' when it does not. */
-export function rejectionReasonSql(table: TableSpec, presentColumns: ReadonlySet<string>): string {
-  const checks = table.columns.flatMap((c) => checkColumn(c, presentColumns.has(c.name)));
+export function rejectionReasonSql(table: TableSpec): string {
+  const checks = table.columns.flatMap(checkColumn);
   return checks.length ? `concat_ws('; ', ${checks.join(", ")})` : "''";
 }
 
-/** The select list casting a validated row to the table's types (absent optional columns are null). */
-export function typedSelectSql(table: TableSpec, presentColumns: ReadonlySet<string>): string {
+/** The select list casting a validated row to the table's types. */
+export function typedSelectSql(table: TableSpec): string {
   return table.columns
-    .map((c) => {
-      if (!presentColumns.has(c.name)) return `null::${duckdbTypeOf[c.type]} as ${quoteIdent(c.name)}`;
-      return `cast(${cleaned(c.name)} as ${duckdbTypeOf[c.type]}) as ${quoteIdent(c.name)}`;
-    })
+    .map((c) => `cast(${cleaned(c.name)} as ${duckdbTypeOf[c.type]}) as ${quoteIdent(c.name)}`)
     .join(", ");
 }
