@@ -71,7 +71,7 @@ async function copyOperationalTables(connection: DuckDBConnection, runId: string
 
 /** Builds models and runs their tests into `buildPath`; throws (leaving nothing published) on any failure. */
 export async function buildWarehouse(options: BuildOptions): Promise<BuildResult> {
-  const models = discoverModels(options.projectRoot, options.modelsDir);
+  const models = await discoverModels(options.projectRoot, options.modelsDir);
   for (const suffix of ["", ".wal"]) if (existsSync(options.buildPath + suffix)) rmSync(options.buildPath + suffix);
   const db = await openDatabase(options.buildPath);
   try {
@@ -85,7 +85,9 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       const started = Date.now();
       const { model } = planned;
       try {
-        await connection.run(`create table ${quoteIdent(model.layer)}.${quoteIdent(model.name)} as\n${model.sql}`);
+        const target = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
+        if (model.script) await model.script.build(connection, target);
+        else await connection.run(`create table ${target} as\n${model.sql}`);
       } catch (error) {
         throw new ModelRunError(model, error);
       }

@@ -37,6 +37,13 @@ function collect(node: unknown, refs: TableReference[], cteNames: Set<string>): 
 
 /** The tables (other than its own CTEs) a model's SELECT reads. */
 export async function tableReferences(connection: DuckDBConnection, model: ModelFile): Promise<TableReference[]> {
+  if (model.script) {
+    // A TypeScript model names what it reads.
+    return model.script.reads.map((id) => {
+      const [schema = "", table = ""] = id.split(".");
+      return { catalog: "", schema, table };
+    });
+  }
   const [row] = await queryRows<{ parsed: string }>(connection, "select json_serialize_sql($1::varchar) as parsed", [
     model.sql,
   ]);

@@ -77,7 +77,7 @@ afterAll(() => {
 
 describe("the tiny company builds", () => {
   it("builds every model and runs every YAML test", async () => {
-    const models = discoverModels(projectRoot);
+    const models = await discoverModels(projectRoot);
     expect(result.models.map((p) => p.model.id).sort()).toEqual(models.map((m) => m.id).sort());
     const tables = await query<{ id: string }>(
       `select table_schema || '.' || table_name as id from information_schema.tables
@@ -87,8 +87,8 @@ describe("the tiny company builds", () => {
     expect(result.testsRun).toBeGreaterThan(300);
   });
 
-  it("has a staging model per raw table and the core entities the design names", () => {
-    const ids = new Set(discoverModels(projectRoot).map((m) => m.id));
+  it("has a staging model per raw table and the core entities the design names", async () => {
+    const ids = new Set((await discoverModels(projectRoot)).map((m) => m.id));
     for (const id of [
       "staging.stg_order_system__orders",
       "staging.stg_order_system__order_lines",
@@ -120,9 +120,9 @@ describe("the tiny company builds", () => {
     expect([...ids].filter((id) => id.startsWith("staging."))).toHaveLength(18);
   });
 
-  it("documents every model in a YAML beside it, with a description and a uniqueness test", () => {
-    for (const model of discoverModels(projectRoot)) {
-      expect(existsSync(join(projectRoot, model.file.replace(/\.sql$/, ".yml"))), model.file).toBe(true);
+  it("documents every model in a YAML beside it, with a description and a uniqueness test", async () => {
+    for (const model of await discoverModels(projectRoot)) {
+      expect(existsSync(join(projectRoot, model.file.replace(/\.(sql|ts)$/, ".yml"))), model.file).toBe(true);
       expect(model.spec.description?.trim(), model.file).toBeTruthy();
       const hasUnique =
         model.spec.tests.some((t) => "unique" in t) ||
