@@ -6,6 +6,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import { loadConfig, type WarehouseConfig } from "./config/config.js";
+import { writeTemplates } from "./sources/templates.js";
 import { buildModelsAndPublish, buildSite, extract, refresh, runContext, type RunContext } from "./run/refresh.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -82,5 +83,19 @@ withCommonOptions(
 withCommonOptions(program.command("reports").description("build the report site from the published warehouse")).action(
   (options: CommonOptions) => main(() => buildSite(contextFrom(options))),
 );
+
+program
+  .command("templates")
+  .description("write empty canonical CSV templates (header + example row) for a company with no API")
+  .requiredOption("-d, --dir <folder>", "where to write them")
+  .option("--force", "replace existing template files")
+  .action((options: { dir: string; force?: boolean }) =>
+    main(async () => {
+      const written = writeTemplates(resolve(process.cwd(), options.dir), { overwrite: options.force ?? false });
+      log(`wrote ${written.length} files to ${options.dir}:`);
+      for (const file of written) log(`  ${file}`);
+      log("Fill them with your exports, then set `sources: { templates: { dir: ... } }` in your config.");
+    }),
+  );
 
 await program.parseAsync();

@@ -15,23 +15,29 @@ const demoSchema = z.strictObject({
   plants: z.boolean().default(true),
 });
 
-const sourcesSchema = z.strictObject({
-  order_system: z
-    .strictObject({
-      connection_string_env: z.string().default("ORDER_SYSTEM_URL"),
-      schema: z.string().default("public"),
-    })
-    .optional(),
-  crm: z
-    .strictObject({
-      base_url: z.string().url(),
-      token_env: z.string().default("CRM_API_TOKEN"),
-      page_size: z.number().int().positive().max(1000).default(500),
-      timeout_ms: z.number().int().positive().default(30_000),
-    })
-    .optional(),
-  partner_files: z.strictObject({ drop_dir: z.string() }).optional(),
-});
+const sourcesSchema = z
+  .strictObject({
+    order_system: z
+      .strictObject({
+        connection_string_env: z.string().default("ORDER_SYSTEM_URL"),
+        schema: z.string().default("public"),
+      })
+      .optional(),
+    crm: z
+      .strictObject({
+        base_url: z.string().url(),
+        token_env: z.string().default("CRM_API_TOKEN"),
+        page_size: z.number().int().positive().max(1000).default(500),
+        timeout_ms: z.number().int().positive().default(30_000),
+      })
+      .optional(),
+    partner_files: z.strictObject({ drop_dir: z.string() }).optional(),
+    /** A folder of filled canonical CSV templates (`npm run templates`), for a company with no API. */
+    templates: z.strictObject({ dir: z.string() }).optional(),
+  })
+  .refine((s) => !(s.templates && (s.order_system || s.crm)), {
+    message: "templates fill the same raw tables as order_system and crm: configure either templates or those sources",
+  });
 
 export const configSchema = z.strictObject({
   /** Folder for the raw database, the published warehouse and the demo's generated sources. */

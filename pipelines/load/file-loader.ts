@@ -34,6 +34,8 @@ export interface FileStream {
    * a later file covering the same values replaces the rows earlier files gave for them.
    */
   readonly replaceScope?: readonly string[];
+  /** Lines starting with this are comments, not data (templates carry their example row that way). */
+  readonly commentPrefix?: string;
 }
 
 /** A file's columns that do not match the contract: reported, never silently dropped. */
@@ -99,15 +101,19 @@ function uniqueNames(headers: readonly string[]): string[] {
   });
 }
 
+/** A CSV file decoded: its encoding, the path DuckDB should read, its header line and text. */
+interface DecodedCsv {
+  readonly encoding: string;
+  readonly readPath: string;
+  readonly headerLine: string;
+  readonly text: string;
+}
+
 /**
- * How a file's bytes were decoded, its header line, and the path to read: the file itself when it
- * is UTF-8, else a UTF-8 copy (Chinese partners' spreadsheets export GBK, which GB18030 contains).
+ * Decodes a CSV file: read as is when it is UTF-8, else from a UTF-8 copy (Chinese partners'
+ * spreadsheets export GBK, which GB18030 contains).
  */
-function decodeToUtf8(
-  bytes: Buffer,
-  path: string,
-  scratchDir: string,
-): { encoding: string; readPath: string; headerLine: string } {
+function decodeCsv(bytes: Buffer, path: string, scratchDir: string): DecodedCsv {
   let text: string;
   let encoding: string;
   let readPath = path;
@@ -121,7 +127,27 @@ function decodeToUtf8(
     writeFileSync(readPath, text);
   }
   const end = text.search(/\r?\n/);
-  return { encoding, readPath, headerLine: (end === -1 ? text : text.slice(0, end)).replace(/^\uFEFF/, "") };
+  return { encoding, readPath, headerLine: (end === -1 ? text : text.slice(0, end)).replace(/^\uFEFF/, ""), text };
+}
+
+/**
+ * The lines (after the header) the CSV reader skips without returning a row: blank lines, comment
+ * lines and lines it cannot parse, in ascending order. Used to turn row positions back into line
+ * numbers. (A quoted value spanning lines would shift this; partner files do not have them.)
+ */
+function skippedLines(text: string, commentPrefix: string | undefined, rejectedLines: readonly number[]): number[] {
+  const skipped = new Set(rejectedLines);
+  const hasBlank = /\n[ \t\r]*\n/.test(text.replace(/(\r?\n)+$/, "\n"));
+  const hasComment = commentPrefix !== undefined && text.includes(`\n${commentPrefix}`);
+  if (hasBlank || hasComment) {
+    const lines = text.replace(/(\r?\n)+$/, "").split("\n");
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (/^[ \t\r]*$/.test(line) || (commentPrefix !== undefined && line.startsWith(commentPrefix)))
+        skipped.add(i + 1);
+    }
+  }
+  return [...skipped].sort((a, b) => a - b);
 }
 
 /** Maps a file's headers onto the contract's columns. */
@@ -207,9 +233,14 @@ class FileStager {
    * A CSV file, read by DuckDB with the header parsed here rather than sniffed: sniffing costs more
    * than reading a small partner file, and every column is read as text anyway.
    */
-  async stageCsv(fileIndex: number, file: string, readPath: string, headerLine: string): Promise<void> {
-    const delimiter = sniffDelimiter(headerLine);
-    const names = uniqueNames(parseHeader(headerLine, delimiter));
+  async stageCsv(
+    fileIndex: number,
+    file: string,
+    decoded: DecodedCsv,
+    commentPrefix: string | undefined,
+  ): Promise<void> {
+    const delimiter = sniffDelimiter(decoded.headerLine);
+    const names = uniqueNames(parseHeader(decoded.headerLine, delimiter));
     const { source, unknown, missing } = this.mapper.map(names);
     this.noteDrift(file, unknown, missing);
     const select = this.table.columns.map((c) => {
@@ -218,25 +249,31 @@ class FileStager {
     });
     const payload = `to_json(struct_pack(${names.map((n) => `${quoteIdent(n)} := ${quoteIdent(n)}`).join(", ")}))::varchar`;
     const columns = names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(", ");
+    const comment = commentPrefix ? `, comment = ${quoteLiteral(commentPrefix)}` : "";
     await this.connection.run("drop table if exists csv_rejects; drop table if exists csv_scans;");
     await this.connection.run(`
       insert into ${FILE_ROWS}
-      select ${select.join(", ")}, ${fileIndex}, row_number() over () + 1, ${payload}, ${quoteLiteral(missing.join(","))}
-      from read_csv(${quoteLiteral(readPath)}, header = true, auto_detect = false, columns = {${columns}},
-                    delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"',
+      select ${select.join(", ")}, ${fileIndex}, row_number() over (), ${payload}, ${quoteLiteral(missing.join(","))}
+      from read_csv(${quoteLiteral(decoded.readPath)}, header = true, auto_detect = false, columns = {${columns}},
+                    delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"'${comment},
                     ignore_errors = true, store_rejects = true,
                     rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
-    const [rejects] = await queryRows<{ n: number }>(this.connection, "select count(*) as n from csv_rejects");
-    if (rejects && rejects.n > 0) {
-      // The reader skips lines it cannot parse, so row numbers drift past each one: shift them back
-      // to real line numbers. With rejected lines r1 < r2 < ... the k-th parsed row sits on line
-      // k + 1 + #{i : r_i - (i - 1) <= k + 1}.
+    const rejected = await queryRows<{ line: number }>(this.connection, "select distinct line from csv_rejects");
+    const skipped = skippedLines(
+      decoded.text,
+      commentPrefix,
+      rejected.map((r) => r.line),
+    );
+    // Row k is on line k + 1 unless the reader skipped lines before it: with skipped lines
+    // s1 < s2 < ..., the k-th row sits on line k + 1 + #{i : s_i - (i - 1) <= k + 1}.
+    await this.connection.run(`
+      create or replace temp table skipped_lines as
+        select unnest(${`[${skipped.join(",")}]::bigint[]`}) as line, generate_subscripts(${`[${skipped.join(",")}]::bigint[]`}, 1) as rank;
+      update ${FILE_ROWS} set __line = __line + 1 + (
+        select count(*) from skipped_lines as s where s.line - (s.rank - 1) <= ${FILE_ROWS}.__line + 1)
+      where __file = ${fileIndex};`);
+    if (rejected.length) {
       await this.connection.run(`
-        create or replace temp table csv_reject_lines as
-          select line, row_number() over (order by line) as rank from (select distinct line from csv_rejects);
-        update ${FILE_ROWS} set __line = __line + (
-          select count(*) from csv_reject_lines as r where r.line - (r.rank - 1) <= ${FILE_ROWS}.__line)
-        where __file = ${fileIndex};
         insert into ${READER_REJECTS}
           select ${fileIndex}, line, 'unreadable CSV line: ' || string_agg(distinct error_message, '; '), coalesce(any_value(csv_line), '')
           from csv_rejects group by line;`);
@@ -330,9 +367,9 @@ export async function loadFileStream(
         encodings.push("xlsx");
         await stager.stageXlsx(index, file, path);
       } else {
-        const decoded = decodeToUtf8(bytes, path, scratchDir);
+        const decoded = decodeCsv(bytes, path, scratchDir);
         encodings.push(decoded.encoding);
-        await stager.stageCsv(index, file, decoded.readPath, decoded.headerLine);
+        await stager.stageCsv(index, file, decoded, stream.commentPrefix);
       }
     }
     const fileName = `(${newFiles.length ? `[${newFiles.map((f) => quoteLiteral(f.file)).join(", ")}]` : "['']::varchar[]"})[__file + 1]`;

@@ -4,7 +4,7 @@
  * Either way the same extract code reads them.
  */
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { crmTables } from "../contracts/crm.js";
 import { orderSystemTables } from "../contracts/order-system.js";
 import { sellThrough, sellThroughHeaderAliases, sellThroughReplaceScope } from "../contracts/partner-files.js";
@@ -14,6 +14,7 @@ import type { FileStream } from "../load/file-loader.js";
 import type { RecordStream } from "../load/source-stream.js";
 import { crmApiSource } from "../sources/crm-api-source.js";
 import { postgresSource } from "../sources/postgres-source.js";
+import { templateStreams } from "../sources/templates.js";
 
 export interface ConnectedSources {
   readonly recordStreams: readonly RecordStream[];
@@ -90,7 +91,7 @@ export async function connectSources(
       },
     };
   }
-  const { order_system, crm, partner_files } = config.sources;
+  const { order_system, crm, partner_files, templates } = config.sources;
   const endpoints: Endpoints = {};
   if (order_system) {
     endpoints.orderSystem = {
@@ -108,6 +109,7 @@ export async function connectSources(
   }
   if (partner_files) endpoints.partnerDropsDir = partner_files.drop_dir;
   const { recordStreams, fileStreams, closers } = streamsFor(endpoints);
+  if (templates) fileStreams.push(...templateStreams(resolve(paths.projectRoot, templates.dir)));
   return {
     recordStreams,
     fileStreams,
