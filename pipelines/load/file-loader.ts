@@ -137,14 +137,14 @@ function decodeCsv(bytes: Buffer, path: string, scratchDir: string): DecodedCsv 
  */
 function skippedLines(text: string, commentPrefix: string | undefined, rejectedLines: readonly number[]): number[] {
   const skipped = new Set(rejectedLines);
-  const hasBlank = /\n[ \t\r]*\n/.test(text.replace(/(\r?\n)+$/, "\n"));
+  // Only empty lines are skipped silently; a line of spaces is read (and rejected as unreadable).
+  const hasBlank = /\n\r?\n/.test(text.replace(/(\r?\n)+$/, "\n"));
   const hasComment = commentPrefix !== undefined && text.includes(`\n${commentPrefix}`);
   if (hasBlank || hasComment) {
     const lines = text.replace(/(\r?\n)+$/, "").split("\n");
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
-      if (/^[ \t\r]*$/.test(line) || (commentPrefix !== undefined && line.startsWith(commentPrefix)))
-        skipped.add(i + 1);
+      if (/^\r?$/.test(line) || (commentPrefix !== undefined && line.startsWith(commentPrefix))) skipped.add(i + 1);
     }
   }
   return [...skipped].sort((a, b) => a - b);
