@@ -6,6 +6,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, Option } from "commander";
 import { loadConfig, type WarehouseConfig } from "./config/config.js";
+import { queryRows, withDatabase } from "./warehouse/duckdb.js";
 import { writeTemplates } from "./sources/templates.js";
 import { buildModelsAndPublish, buildSite, extract, refresh, runContext, type RunContext } from "./run/refresh.js";
 
@@ -17,6 +18,7 @@ function log(line: string): void {
 
 interface CommonOptions {
   config?: string;
+  fullRefresh?: boolean;
   scale?: number;
   seed?: number;
   plants?: boolean;
@@ -27,7 +29,7 @@ function contextFrom(options: CommonOptions): RunContext {
   if (options.scale !== undefined) config.demo.scale = options.scale;
   if (options.seed !== undefined) config.demo.seed = options.seed;
   if (options.plants === false) config.demo.plants = false;
-  return runContext(projectRoot, config, log);
+  return { ...runContext(projectRoot, config, log), fullRefresh: options.fullRefresh ?? false };
 }
 
 async function main(action: () => Promise<boolean | void>): Promise<void> {
@@ -52,7 +54,8 @@ function withCommonOptions(command: Command): Command {
     )
     .addOption(new Option("--scale <n>", "demo company size (1 ≈ 50,000 order lines)").argParser(Number))
     .addOption(new Option("--seed <n>", "demo company random seed").argParser(Number))
-    .option("--no-plants", "demo company without planted problems (a clean company)");
+    .option("--no-plants", "demo company without planted problems (a clean company)")
+    .option("--full-refresh", "re-read every source whole instead of only what changed since the last run");
 }
 
 withCommonOptions(program.command("refresh").description("run the whole job and build the report site"))
@@ -83,6 +86,41 @@ withCommonOptions(
 withCommonOptions(program.command("reports").description("build the report site from the published warehouse")).action(
   (options: CommonOptions) => main(() => buildSite(contextFrom(options))),
 );
+
+withCommonOptions(
+  program.command("quarantine").description("show the latest quarantined records: where, why, and the original"),
+)
+  .option("-n, --limit <n>", "how many", "20")
+  .option("-s, --source <name>", "only this source")
+  .action((options: CommonOptions & { limit: string; source?: string }) =>
+    main(async () => {
+      const ctx = contextFrom(options);
+      const rows = await withDatabase(
+        ctx.paths.rawDatabase,
+        (c) =>
+          queryRows<{
+            quarantined_at: Date;
+            source: string;
+            stream: string;
+            location: string;
+            reason: string;
+            payload: string;
+          }>(
+            c,
+            `select quarantined_at, source, stream, location, reason, payload from meta.quarantine
+             where $1::varchar is null or source = $1 order by quarantined_at desc, location limit $2`,
+            [options.source ?? null, Number(options.limit)],
+          ),
+        { readOnly: true },
+      );
+      if (rows.length === 0) log("nothing in quarantine");
+      for (const r of rows) {
+        log(
+          `${r.quarantined_at.toISOString()}  ${r.source}.${r.stream}  ${r.location}\n  reason:   ${r.reason}\n  original: ${r.payload.slice(0, 300)}`,
+        );
+      }
+    }),
+  );
 
 program
   .command("templates")

@@ -41,17 +41,22 @@ interface Endpoints {
   partnerDropsDir?: string;
 }
 
-function streamsFor(endpoints: Endpoints) {
+function streamsFor(endpoints: Endpoints, fullRefresh: boolean) {
   const closers: Array<() => Promise<void>> = [];
   const recordStreams: RecordStream[] = [];
   const fileStreams: FileStream[] = [];
   if (endpoints.orderSystem) {
-    const source = postgresSource({ name: "order_system", ...endpoints.orderSystem, tables: orderSystemTables });
+    const source = postgresSource({
+      name: "order_system",
+      ...endpoints.orderSystem,
+      tables: orderSystemTables,
+      fullRefresh,
+    });
     recordStreams.push(...source.streams);
     closers.push(source.close);
   }
   if (endpoints.crm) {
-    const source = crmApiSource({ name: "crm", ...endpoints.crm, tables: crmTables });
+    const source = crmApiSource({ name: "crm", ...endpoints.crm, tables: crmTables, fullRefresh });
     recordStreams.push(...source.streams);
     closers.push(source.close);
   }
@@ -72,6 +77,7 @@ export async function connectSources(
   config: WarehouseConfig,
   paths: WarehousePaths,
   log: (line: string) => void,
+  options: { fullRefresh?: boolean } = {},
 ): Promise<ConnectedSources> {
   if (!config.sources) {
     const started = Date.now();
@@ -81,7 +87,7 @@ export async function connectSources(
       `demo company ready (seed ${manifest.seed}, scale ${manifest.scale}) in ${Date.now() - started} ms: ` +
         `order system ${demo.orderSystem.connectionString}, CRM ${demo.crm.baseUrl}, partner drops ${demo.partnerDropsDir}`,
     );
-    const { recordStreams, fileStreams, closers } = streamsFor(demo);
+    const { recordStreams, fileStreams, closers } = streamsFor(demo, options.fullRefresh ?? false);
     return {
       recordStreams,
       fileStreams,
@@ -108,7 +114,7 @@ export async function connectSources(
     };
   }
   if (partner_files) endpoints.partnerDropsDir = partner_files.drop_dir;
-  const { recordStreams, fileStreams, closers } = streamsFor(endpoints);
+  const { recordStreams, fileStreams, closers } = streamsFor(endpoints, options.fullRefresh ?? false);
   if (templates) fileStreams.push(...templateStreams(resolve(paths.projectRoot, templates.dir)));
   return {
     recordStreams,

@@ -16,6 +16,8 @@ import { connectSources } from "./connect-sources.js";
 import { newRunId, RunLog } from "./run-log.js";
 
 export interface RunContext {
+  /** Re-read every source whole instead of what changed since the last run. */
+  readonly fullRefresh?: boolean;
   readonly config: WarehouseConfig;
   readonly paths: WarehousePaths;
   readonly runId: string;
@@ -70,7 +72,7 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
     ctx,
     "extract",
     async () => {
-      const sources = await connectSources(ctx.config, ctx.paths, ctx.log);
+      const sources = await connectSources(ctx.config, ctx.paths, ctx.log, { fullRefresh: ctx.fullRefresh ?? false });
       const loads: LoadResult[] = [];
       const failedStreams: Array<{ source: string; stream: string; error: string }> = [];
       try {
@@ -85,7 +87,7 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
             ...sources.fileStreams.map((s) => ({
               source: s.source,
               stream: s.table.name,
-              load: () => loadFileStream(connection, ctx.runId, s),
+              load: () => loadFileStream(connection, ctx.runId, s, { fullRefresh: ctx.fullRefresh ?? false }),
             })),
           ];
           for (const { source, stream, load } of streams) {
