@@ -8,6 +8,7 @@
 //     pages                -> ../../reports          (or the pagesDir given)
 //     sources              -> ../../sources
 //     evidence.config.yaml -> ../../evidence.config.yaml
+//     node_modules         -> ../../node_modules     (Evidence's Tailwind config looks for it here)
 //     evidence.settings.json  (generated: turns Evidence's usage telemetry off)
 //     .evidence/             (Evidence's own generated SvelteKit project; never edit)
 //
@@ -15,7 +16,7 @@
 // packages from the workspace upwards, which must find the repository's node_modules (npx would otherwise try to
 // download vite). Several named workspaces (the build, the dev server, tests) can exist side by side without
 // clobbering each other's generated .evidence/ directory.
-import { lstat, mkdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /** Directory (relative to the repository root) holding all generated Evidence workspaces; gitignored. */
@@ -50,6 +51,10 @@ export async function prepareWorkspace(options: WorkspaceOptions): Promise<Works
     ["pages", path.resolve(options.pagesDir ?? path.join(repoRoot, "reports"))],
     ["sources", path.join(repoRoot, "sources")],
     ["evidence.config.yaml", path.join(repoRoot, "evidence.config.yaml")],
+    // Evidence's generated Tailwind config scans `../../node_modules/<component plugin>/dist` relative to
+    // .evidence/template, i.e. it expects node_modules in the project root. Without this link the site builds
+    // with no utility CSS at all (unstyled pages, dropdowns that cannot open).
+    ["node_modules", path.join(repoRoot, "node_modules")],
   ];
   for (const [name, target] of links) {
     await ensureSymlink(path.join(dir, name), path.relative(dir, target));
@@ -69,4 +74,42 @@ async function ensureSymlink(linkPath: string, target: string): Promise<void> {
   if (existing?.isSymbolicLink() && (await readlink(linkPath)) === target) return;
   if (existing) await rm(linkPath, { recursive: true, force: true });
   await symlink(target, linkPath);
+}
+
+/**
+ * Claims a workspace for one Evidence run (a build, or a dev server for its lifetime); returns the release
+ * function. Two runs in one workspace would wipe each other's generated .evidence/ directory mid-build, so a second
+ * one fails at once, naming the process that holds it. A lock left by a process that died is taken over.
+ */
+export async function lockWorkspace(workspace: Workspace): Promise<() => Promise<void>> {
+  const lockDir = `${workspace.dir}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(lockDir);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
+      const owner = await readFile(path.join(lockDir, "owner.json"), "utf8")
+        .then((text) => (JSON.parse(text) as { pid: number }).pid)
+        .catch(() => undefined);
+      if (owner !== undefined && isAlive(owner)) {
+        throw new Error(
+          `The Evidence workspace ${workspace.dir} is in use by process ${owner} (another reports build or ` +
+            "preview). Wait for it to finish or stop it, then try again.",
+        );
+      }
+      await rm(lockDir, { recursive: true, force: true });
+    }
+  }
+  await writeFile(path.join(lockDir, "owner.json"), JSON.stringify({ pid: process.pid }));
+  return () => rm(lockDir, { recursive: true, force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -17,16 +17,16 @@
 // from an earlier version of this patch). Anything else -- another version, a file changed by someone else -- and
 // the script refuses, LOUDLY, with a non-zero exit, before writing anything.
 
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-export const PACKAGE_NAME = '@evidence-dev/universal-sql';
-export const PACKAGE_VERSION = '3.0.1';
+export const PACKAGE_NAME = "@evidence-dev/universal-sql";
+export const PACKAGE_VERSION = "3.0.1";
 /** Present in every file this patch installs. */
-export const PATCH_MARKER = '@evidence-offline-patch';
+export const PATCH_MARKER = "@evidence-offline-patch";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -35,58 +35,58 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
  * 3.0.1 file it replaces (null: upstream has no such file).
  */
 export const PATCHED_FILES = [
-	{
-		target: 'src/client-duckdb/node.js',
-		source: 'node-client.js',
-		upstreamSha256: 'b1bbf1f5ae190acefe0f3ceb70d404b7798643523cc20cc4f4d5e24fbaffb471'
-	},
-	{
-		target: 'src/client-duckdb/node-worker.js',
-		source: 'node-worker.js',
-		upstreamSha256: null
-	},
-	{
-		target: 'src/client-duckdb/browser.js',
-		source: 'browser-client.js',
-		upstreamSha256: 'ea0c7f043bac9582e8c933764c386972c1e57fc78ee05c077370a9a0d8b012c6'
-	}
+  {
+    target: "src/client-duckdb/node.js",
+    source: "node-client.js",
+    upstreamSha256: "b1bbf1f5ae190acefe0f3ceb70d404b7798643523cc20cc4f4d5e24fbaffb471",
+  },
+  {
+    target: "src/client-duckdb/node-worker.js",
+    source: "node-worker.js",
+    upstreamSha256: null,
+  },
+  {
+    target: "src/client-duckdb/browser.js",
+    source: "browser-client.js",
+    upstreamSha256: "ea0c7f043bac9582e8c933764c386972c1e57fc78ee05c077370a9a0d8b012c6",
+  },
 ];
 
 /** Raised when the installed package is not the one this patch was written for. */
 export class EvidenceOfflinePatchError extends Error {
-	/** @param {string} message */
-	constructor(message) {
-		super(message);
-		this.name = 'EvidenceOfflinePatchError';
-	}
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = "EvidenceOfflinePatchError";
+  }
 }
 
-const sha256 = (/** @type {Buffer | string} */ data) => createHash('sha256').update(data).digest('hex');
+const sha256 = (/** @type {Buffer | string} */ data) => createHash("sha256").update(data).digest("hex");
 
 /** Finds the installed package's root directory (its package.json is not exported, so resolve its main entry). */
 export function findPackageRoot() {
-	const require = createRequire(import.meta.url);
-	let main;
-	try {
-		main = require.resolve(PACKAGE_NAME);
-	} catch {
-		throw new EvidenceOfflinePatchError(
-			`${PACKAGE_NAME} is not installed (cannot resolve it from ${HERE}). Run \`npm install\` first.`
-		);
-	}
-	for (let dir = path.dirname(main); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-		const manifest = path.join(dir, 'package.json');
-		if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === PACKAGE_NAME) return dir;
-	}
-	throw new EvidenceOfflinePatchError(`cannot find the package.json of ${PACKAGE_NAME} above ${main}`);
+  const require = createRequire(import.meta.url);
+  let main;
+  try {
+    main = require.resolve(PACKAGE_NAME);
+  } catch {
+    throw new EvidenceOfflinePatchError(
+      `${PACKAGE_NAME} is not installed (cannot resolve it from ${HERE}). Run \`npm install\` first.`,
+    );
+  }
+  for (let dir = path.dirname(main); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === PACKAGE_NAME) return dir;
+  }
+  throw new EvidenceOfflinePatchError(`cannot find the package.json of ${PACKAGE_NAME} above ${main}`);
 }
 
 const whatToDo =
-	`What to do: keep "${PACKAGE_NAME}": "${PACKAGE_VERSION}" pinned in package.json and run \`npm ci\` ` +
-	`(or \`npm install\`) so the expected files come back; or, to upgrade Evidence, port ` +
-	`pipelines/reports/evidence-offline/ to the new version and update PACKAGE_VERSION and the sha256 values in ` +
-	`apply.mjs. Without this patch Evidence hangs forever with no network ` +
-	`(it downloads DuckDB's parquet extension).`;
+  `What to do: keep "${PACKAGE_NAME}": "${PACKAGE_VERSION}" pinned in package.json and run \`npm ci\` ` +
+  `(or \`npm install\`) so the expected files come back; or, to upgrade Evidence, port ` +
+  `pipelines/reports/evidence-offline/ to the new version and update PACKAGE_VERSION and the sha256 values in ` +
+  `apply.mjs. Without this patch Evidence hangs forever with no network ` +
+  `(it downloads DuckDB's parquet extension).`;
 
 /**
  * Decides, for each file, whether it is upstream (to replace), already ours (to leave), or unknown (refuse).
@@ -94,50 +94,50 @@ const whatToDo =
  * @param {string} packageRoot
  */
 export function planEvidenceOfflinePatch(packageRoot) {
-	const manifestPath = path.join(packageRoot, 'package.json');
-	if (!existsSync(manifestPath)) {
-		throw new EvidenceOfflinePatchError(`no package.json in ${packageRoot}; is ${PACKAGE_NAME} installed?`);
-	}
-	const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-	if (manifest.name !== PACKAGE_NAME || manifest.version !== PACKAGE_VERSION) {
-		throw new EvidenceOfflinePatchError(
-			`REFUSING to patch ${packageRoot}: found ${manifest.name}@${manifest.version}, but this patch is ` +
-				`written for exactly ${PACKAGE_NAME}@${PACKAGE_VERSION}. ${whatToDo}`
-		);
-	}
-	return PATCHED_FILES.map((file) => {
-		const targetPath = path.join(packageRoot, file.target);
-		const sourcePath = path.join(HERE, file.source);
-		const ours = readFileSync(sourcePath);
-		const current = existsSync(targetPath) ? readFileSync(targetPath) : null;
-		/** @type {'replace' | 'up-to-date'} */
-		let action;
-		if (current === null) {
-			if (file.upstreamSha256 !== null) {
-				throw new EvidenceOfflinePatchError(
-					`REFUSING to patch ${PACKAGE_NAME}@${PACKAGE_VERSION}: ${file.target} is missing in ` +
-						`${packageRoot}; the package looks damaged. ${whatToDo}`
-				);
-			}
-			action = 'replace';
-		} else if (sha256(current) === sha256(ours)) {
-			action = 'up-to-date';
-		} else if (
-			(file.upstreamSha256 !== null && sha256(current) === file.upstreamSha256) ||
-			current.includes(PATCH_MARKER)
-		) {
-			// Upstream content, or our file from an earlier revision of this patch.
-			action = 'replace';
-		} else {
-			throw new EvidenceOfflinePatchError(
-				`REFUSING to patch ${PACKAGE_NAME}@${PACKAGE_VERSION}: ${file.target} in ${packageRoot} has ` +
-					`unexpected content (sha256 ${sha256(current)}; expected upstream ` +
-					`${file.upstreamSha256 ?? '(no file)'} or this patch's ${sha256(ours)}). Someone else changed it. ` +
-					whatToDo
-			);
-		}
-		return { ...file, targetPath, sourcePath, action };
-	});
+  const manifestPath = path.join(packageRoot, "package.json");
+  if (!existsSync(manifestPath)) {
+    throw new EvidenceOfflinePatchError(`no package.json in ${packageRoot}; is ${PACKAGE_NAME} installed?`);
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  if (manifest.name !== PACKAGE_NAME || manifest.version !== PACKAGE_VERSION) {
+    throw new EvidenceOfflinePatchError(
+      `REFUSING to patch ${packageRoot}: found ${manifest.name}@${manifest.version}, but this patch is ` +
+        `written for exactly ${PACKAGE_NAME}@${PACKAGE_VERSION}. ${whatToDo}`,
+    );
+  }
+  return PATCHED_FILES.map((file) => {
+    const targetPath = path.join(packageRoot, file.target);
+    const sourcePath = path.join(HERE, file.source);
+    const ours = readFileSync(sourcePath);
+    const current = existsSync(targetPath) ? readFileSync(targetPath) : null;
+    /** @type {'replace' | 'up-to-date'} */
+    let action;
+    if (current === null) {
+      if (file.upstreamSha256 !== null) {
+        throw new EvidenceOfflinePatchError(
+          `REFUSING to patch ${PACKAGE_NAME}@${PACKAGE_VERSION}: ${file.target} is missing in ` +
+            `${packageRoot}; the package looks damaged. ${whatToDo}`,
+        );
+      }
+      action = "replace";
+    } else if (sha256(current) === sha256(ours)) {
+      action = "up-to-date";
+    } else if (
+      (file.upstreamSha256 !== null && sha256(current) === file.upstreamSha256) ||
+      current.includes(PATCH_MARKER)
+    ) {
+      // Upstream content, or our file from an earlier revision of this patch.
+      action = "replace";
+    } else {
+      throw new EvidenceOfflinePatchError(
+        `REFUSING to patch ${PACKAGE_NAME}@${PACKAGE_VERSION}: ${file.target} in ${packageRoot} has ` +
+          `unexpected content (sha256 ${sha256(current)}; expected upstream ` +
+          `${file.upstreamSha256 ?? "(no file)"} or this patch's ${sha256(ours)}). Someone else changed it. ` +
+          whatToDo,
+      );
+    }
+    return { ...file, targetPath, sourcePath, action };
+  });
 }
 
 /**
@@ -145,21 +145,21 @@ export function planEvidenceOfflinePatch(packageRoot) {
  * @param {{ packageRoot?: string, log?: (line: string) => void }} [options]
  */
 export function applyEvidenceOfflinePatch(options = {}) {
-	const packageRoot = options.packageRoot ?? findPackageRoot();
-	const log = options.log ?? ((line) => console.log(line));
-	// Plan every file first, so a refusal leaves the package exactly as it was.
-	const plan = planEvidenceOfflinePatch(packageRoot);
-	for (const step of plan) {
-		if (step.action === 'replace') {
-			// Write beside, then rename: an interrupted install never leaves a half-written file.
-			const tmp = `${step.targetPath}.evidence-offline.tmp`;
-			writeFileSync(tmp, readFileSync(step.sourcePath));
-			renameSync(tmp, step.targetPath);
-		}
-	}
-	const summary = plan.map((s) => `${s.target}: ${s.action === 'replace' ? 'installed' : 'already installed'}`);
-	log(`[evidence-offline] ${PACKAGE_NAME}@${PACKAGE_VERSION} patched for offline use (${summary.join('; ')})`);
-	return plan.map(({ target, action }) => ({ target, action }));
+  const packageRoot = options.packageRoot ?? findPackageRoot();
+  const log = options.log ?? ((line) => console.log(line));
+  // Plan every file first, so a refusal leaves the package exactly as it was.
+  const plan = planEvidenceOfflinePatch(packageRoot);
+  for (const step of plan) {
+    if (step.action === "replace") {
+      // Write beside, then rename: an interrupted install never leaves a half-written file.
+      const tmp = `${step.targetPath}.evidence-offline.tmp`;
+      writeFileSync(tmp, readFileSync(step.sourcePath));
+      renameSync(tmp, step.targetPath);
+    }
+  }
+  const summary = plan.map((s) => `${s.target}: ${s.action === "replace" ? "installed" : "already installed"}`);
+  log(`[evidence-offline] ${PACKAGE_NAME}@${PACKAGE_VERSION} patched for offline use (${summary.join("; ")})`);
+  return plan.map(({ target, action }) => ({ target, action }));
 }
 
 /**
@@ -167,33 +167,32 @@ export function applyEvidenceOfflinePatch(options = {}) {
  * @param {string} [packageRoot]
  */
 export function isEvidenceOfflinePatchInstalled(packageRoot = findPackageRoot()) {
-	return PATCHED_FILES.every((file) => {
-		const targetPath = path.join(packageRoot, file.target);
-		return (
-			existsSync(targetPath) &&
-			sha256(readFileSync(targetPath)) === sha256(readFileSync(path.join(HERE, file.source)))
-		);
-	});
+  return PATCHED_FILES.every((file) => {
+    const targetPath = path.join(packageRoot, file.target);
+    return (
+      existsSync(targetPath) && sha256(readFileSync(targetPath)) === sha256(readFileSync(path.join(HERE, file.source)))
+    );
+  });
 }
 
 function main(argv) {
-	const rootFlag = argv.indexOf('--package-root');
-	const packageRoot = rootFlag >= 0 ? path.resolve(argv[rootFlag + 1] ?? '') : undefined;
-	try {
-		if (argv.includes('--check')) {
-			const ok = isEvidenceOfflinePatchInstalled(packageRoot);
-			console.log(`[evidence-offline] patch ${ok ? 'is' : 'is NOT'} installed`);
-			return ok ? 0 : 1;
-		}
-		applyEvidenceOfflinePatch({ packageRoot });
-		return 0;
-	} catch (e) {
-		const banner = '!'.repeat(100);
-		console.error(`\n${banner}\n[evidence-offline] ${e instanceof Error ? e.message : String(e)}\n${banner}\n`);
-		return 1;
-	}
+  const rootFlag = argv.indexOf("--package-root");
+  const packageRoot = rootFlag >= 0 ? path.resolve(argv[rootFlag + 1] ?? "") : undefined;
+  try {
+    if (argv.includes("--check")) {
+      const ok = isEvidenceOfflinePatchInstalled(packageRoot);
+      console.log(`[evidence-offline] patch ${ok ? "is" : "is NOT"} installed`);
+      return ok ? 0 : 1;
+    }
+    applyEvidenceOfflinePatch({ packageRoot });
+    return 0;
+  } catch (e) {
+    const banner = "!".repeat(100);
+    console.error(`\n${banner}\n[evidence-offline] ${e instanceof Error ? e.message : String(e)}\n${banner}\n`);
+    return 1;
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-	process.exitCode = main(process.argv.slice(2));
+  process.exitCode = main(process.argv.slice(2));
 }

@@ -1,0 +1,102 @@
+// The analysts' live preview: `evidence dev` on the reports in reports/, reading the published warehouse, with no
+// network. Edits to reports/*.md reload in the browser (Evidence's watcher follows the workspace's symlinks).
+import path from "node:path";
+import { evidenceEnv, runEvidence, startEvidence } from "./evidence-cli.js";
+import { lockWorkspace, prepareWorkspace } from "./workspace.js";
+
+export interface DevServerOptions {
+  /** Repository root: holds reports/, sources/, evidence.config.yaml and node_modules/. */
+  repoRoot: string;
+  /** The published DuckDB warehouse file (relative paths are taken from repoRoot); opened read-only. */
+  warehousePath: string;
+  /** Port to serve on (default 3000); the server fails rather than silently moving to another port. */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1: the preview is for this machine only). */
+  host?: string;
+  /** Receives Evidence's and vite's output line by line; defaults to stdout. */
+  log?: (line: string) => void;
+  /** Pages to serve; defaults to <repoRoot>/reports. */
+  pagesDir?: string;
+  /** Workspace under .evidence-workspace/; defaults to "dev" (separate from the build's, so both can run). */
+  workspaceName?: string;
+  /** How long to wait for the server to answer HTTP, in ms (default 120 000). */
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  /** Where the preview is served, e.g. http://127.0.0.1:3000 */
+  url: string;
+  /** Resolves with the exit code when the server stops (by stop() or by itself). */
+  exited: Promise<number>;
+  /** Stops the server and everything it spawned. */
+  stop(): Promise<void>;
+}
+
+/** Refreshes the source data (`evidence sources`), then starts `evidence dev` and waits until it answers HTTP. */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const repoRoot = path.resolve(options.repoRoot);
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const warehousePath = path.resolve(repoRoot, options.warehousePath);
+  const workspace = await prepareWorkspace({
+    repoRoot,
+    name: options.workspaceName ?? "dev",
+    pagesDir: path.resolve(repoRoot, options.pagesDir ?? "reports"),
+  });
+  const release = await lockWorkspace(workspace);
+  try {
+    const env = evidenceEnv(workspace.sourcesDir, warehousePath);
+    const server = await serve({ cwd: workspace.dir, env, log }, warehousePath, options);
+    // Release the workspace when the server stops, whether by stop() or on its own.
+    void server.exited.finally(release);
+    return { ...server, stop: () => server.stop().finally(release) };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function serve(
+  run: { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) => void },
+  warehousePath: string,
+  options: DevServerOptions,
+): Promise<DevServer> {
+  const port = options.port ?? 3000;
+  const host = options.host ?? "127.0.0.1";
+
+  const sources = await runEvidence(["sources", "--strict"], run);
+  if (sources.code !== 0) {
+    throw new Error(
+      `evidence sources failed (exit code ${sources.code}) against ${warehousePath}:\n` +
+        sources.output.slice(-20).join("\n"),
+    );
+  }
+
+  // Extra flags after `evidence dev` are handed to vite; --strictPort makes a busy port an error, not a surprise.
+  const server = startEvidence(["dev", "--port", String(port), "--host", host, "--strictPort"], run);
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const stop = async (): Promise<void> => {
+    server.stop("SIGTERM");
+    const timer = setTimeout(() => server.stop("SIGKILL"), 5_000);
+    await server.exited.catch(() => undefined);
+    clearTimeout(timer);
+    server.stop("SIGKILL");
+  };
+
+  let exitCode: number | undefined;
+  void server.exited.then((code) => (exitCode = code)).catch(() => (exitCode = -1));
+  const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
+  while (exitCode === undefined) {
+    const answered = await fetch(url, { signal: AbortSignal.timeout(2_000) })
+      .then(() => true)
+      .catch(() => false);
+    if (answered) return { url, exited: server.exited, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`evidence dev did not answer on ${url} within ${options.startTimeoutMs ?? 120_000} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(
+    `evidence dev exited (code ${exitCode}) before serving ${url}:\n${server.output.slice(-20).join("\n")}`,
+  );
+}

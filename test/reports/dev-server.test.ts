@@ -1,0 +1,89 @@
+// The analysts' preview (`evidence dev` via pipelines/reports/dev-server.ts) serves the overview with its data and
+// no outside request, and picks up an edited page through the workspace's symlink. In dev mode Evidence renders in
+// the browser only (no SSR), so "shows data" is checked in Chromium. The first load is slow (~20-30 s) while vite
+// optimises dependencies.
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDevServer } from "../../pipelines/reports/dev-server.js";
+import type { DevServer } from "../../pipelines/reports/dev-server.js";
+import { launchWatchedBrowser } from "./helpers/browser.js";
+import type { WatchedBrowser } from "./helpers/browser.js";
+import { DEFAULT_SELECTION, expectedOverview } from "./helpers/overview-expected.js";
+import { shownTotals, totalsAsShown, waitUntilShown } from "./helpers/overview-page.js";
+import { REPO_ROOT, TEST_SCRATCH } from "./helpers/shared-site.js";
+import { createStandInWarehouse } from "./helpers/stand-in-warehouse.js";
+
+const dir = path.join(TEST_SCRATCH, "dev-server");
+const pagesDir = path.join(dir, "pages");
+const warehousePath = path.join(dir, "warehouse.duckdb");
+
+let server: DevServer | undefined;
+let browser: WatchedBrowser;
+const output: string[] = [];
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+beforeAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  // A copy of the real pages, so the test can edit one without touching reports/.
+  await cp(path.join(REPO_ROOT, "reports"), pagesDir, { recursive: true });
+  await createStandInWarehouse(warehousePath);
+  browser = await launchWatchedBrowser();
+  await browser.page.setViewport({ width: 1280, height: 1000 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe("reports dev server", () => {
+  it("serves the overview with the warehouse's data, offline", async () => {
+    const started = Date.now();
+    server = await startDevServer({
+      repoRoot: REPO_ROOT,
+      warehousePath,
+      port: await freePort(),
+      host: "127.0.0.1",
+      pagesDir,
+      workspaceName: "tests-dev-server",
+      log: (line) => output.push(line),
+    });
+    const serverUp = Date.now() - started;
+    const expected = totalsAsShown(await expectedOverview(warehousePath, DEFAULT_SELECTION));
+    await browser.page.goto(`${server.url}/`, { waitUntil: "domcontentloaded", timeout: 120_000 });
+    const shown = await waitUntilShown(() => shownTotals(browser.page), expected, 150_000);
+    console.log(
+      `[reports] dev server answered after ${(serverUp / 1000).toFixed(1)} s (incl. evidence sources); ` +
+        `first page showed data after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    expect(shown, output.slice(-30).join("\n")).toEqual(expected);
+  }, 300_000);
+
+  it("reloads a page edited in the pages directory (Evidence follows the workspace symlink)", async () => {
+    expect(server).toBeDefined();
+    const page = path.join(pagesDir, "index.md");
+    await writeFile(page, `${await readFile(page, "utf8")}\n\nPreview check: edit seen through the symlink.\n`);
+    const seen = await waitUntilShown(
+      () => browser.page.evaluate(() => document.body.innerText.includes("edit seen through the symlink")),
+      true,
+      60_000,
+    );
+    expect(seen).toBe(true);
+  }, 120_000);
+
+  it("made no request to any other host and logged no error", () => {
+    expect(browser.outsideRequests).toEqual([]);
+    expect(browser.consoleErrors).toEqual([]);
+  });
+});
