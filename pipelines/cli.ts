@@ -8,7 +8,10 @@ import { Command, Option } from "commander";
 import { loadConfig, type WarehouseConfig } from "./config/config.js";
 import { queryRows, withDatabase } from "./warehouse/duckdb.js";
 import { writeTemplates } from "./sources/templates.js";
-import { buildModelsAndPublish, buildSite, extract, refresh, runContext, type RunContext } from "./run/refresh.js";
+import { runRefreshJob } from "./operate/refresh-job.js";
+import { startScheduler } from "./operate/scheduler.js";
+import { formatStatus, readStatus } from "./operate/status.js";
+import { buildModelsAndPublish, buildSite, extract, runContext, type RunContext } from "./run/refresh.js";
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -60,20 +63,69 @@ function withCommonOptions(command: Command): Command {
 
 withCommonOptions(program.command("refresh").description("run the whole job and build the report site"))
   .option("--no-reports", "stop after publishing the warehouse")
-  .action((options: CommonOptions & { reports: boolean }) =>
+  .addOption(new Option("--retries <n>", "retry a failure that may pass (a source down) this many times").argParser(Number))
+  .action((options: CommonOptions & { reports: boolean; retries?: number }) =>
     main(async () => {
       const ctx = contextFrom(options);
-      const outcome = await refresh(ctx, { reports: options.reports });
+      const outcome = await runRefreshJob({
+        projectRoot,
+        config: ctx.config,
+        log,
+        reports: options.reports,
+        fullRefresh: options.fullRefresh ?? false,
+        retries: options.retries ?? 0,
+        retryDelayMs: ctx.config.schedule.retry_delay_seconds * 1000,
+      });
+      if (outcome.error) throw outcome.error;
       if (!outcome.ok) {
         process.stderr.write(
           `\nrefresh finished with failed sources (their previous data was kept):\n` +
-            outcome.failedStreams.map((f) => `  ${f.source}.${f.stream}: ${f.error}`).join("\n") +
+            outcome.failedSources.map((f) => `  ${f}`).join("\n") +
             "\n",
         );
       }
       return outcome.ok;
     }),
   );
+
+withCommonOptions(program.command("schedule").description("run the refresh on the configured schedule (a long-running process)"))
+  .option("--now", "also run one refresh right away")
+  .action((options: CommonOptions & { now?: boolean }) =>
+    main(async () => {
+      const { config } = contextFrom(options);
+      const job = () =>
+        runRefreshJob({
+          projectRoot,
+          config,
+          log,
+          retries: config.schedule.retries,
+          retryDelayMs: config.schedule.retry_delay_seconds * 1000,
+        });
+      const scheduler = startScheduler({ cron: config.schedule.cron, timezone: config.schedule.timezone, job, log });
+      log(
+        `scheduler started: "${config.schedule.cron}" in ${config.schedule.timezone}; next run ${scheduler.nextRun()?.toISOString() ?? "?"}`,
+      );
+      if (options.now) await scheduler.task.execute();
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          log("stopping the scheduler (a running refresh is finished first)");
+          void scheduler.stop().then(resolve);
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+    }),
+  );
+
+withCommonOptions(program.command("status").description("the last runs, what failed, and how stale each source is")).action(
+  (options: CommonOptions) =>
+    main(async () => {
+      const ctx = contextFrom(options);
+      const status = await readStatus(ctx.paths.rawDatabase, ctx.config);
+      for (const line of formatStatus(status)) log(line);
+      return status.sources.every((s) => !s.isStale) && status.runs[0]?.status !== "failed";
+    }),
+);
 
 withCommonOptions(program.command("extract").description("extract every source into the raw database")).action(
   (options: CommonOptions) => main(async () => (await extract(contextFrom(options))).failedStreams.length === 0),

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
+import cron from "node-cron";
 import { z } from "zod";
 
 const demoSchema = z.strictObject({
@@ -39,7 +40,42 @@ const sourcesSchema = z
     message: "templates fill the same raw tables as order_system and crm: configure either templates or those sources",
   });
 
+const scheduleSchema = z.strictObject({
+  /** When the nightly refresh runs (cron syntax, as node-cron reads it). */
+  cron: z
+    .string()
+    .default("0 2 * * *")
+    .refine((expression) => cron.validate(expression), "not a valid cron expression (e.g. \"0 2 * * *\" for 02:00 daily)"),
+  /** The timezone the cron expression is read in. */
+  timezone: z
+    .string()
+    .default("Asia/Shanghai")
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "not a known IANA timezone (e.g. Asia/Shanghai, Europe/Berlin, UTC)"),
+  /** Retries of a refresh that failed for a reason that may pass (a source down), with doubling waits. */
+  retries: z.number().int().min(0).max(10).default(2),
+  retry_delay_seconds: z.number().positive().default(300),
+});
+
 export const configSchema = z.strictObject({
+  /** The scheduler (`npm run schedule`). */
+  schedule: scheduleSchema.default({ cron: "0 2 * * *", timezone: "Asia/Shanghai", retries: 2, retry_delay_seconds: 300 }),
+  /** Where to tell people a refresh failed: a webhook receiving a short JSON message. */
+  notify: z
+    .strictObject({
+      /** Environment variable holding the webhook URL (preferred: such URLs often carry a token). */
+      webhook_url_env: z.string().optional(),
+      webhook_url: z.string().url().optional(),
+    })
+    .optional(),
+  /** How old (hours since its last successful load) each source may be before reports warn; default 36. */
+  freshness_hours: z.record(z.string(), z.number().positive()).default({}),
   /** Folder for the raw database, the published warehouse and the demo's generated sources. */
   data_dir: z.string().default("data"),
   /** The embedded demo company; used when `sources` is absent. */
@@ -97,6 +133,15 @@ export function loadConfig(path?: string): WarehouseConfig {
   }
   return parsed.data;
 }
+
+/** The webhook URL to notify on failure, if configured. */
+export function webhookUrl(config: WarehouseConfig): string | undefined {
+  if (config.notify?.webhook_url_env) return secretFromEnv(config.notify.webhook_url_env, "Failure notifications (notify.webhook_url_env)");
+  return config.notify?.webhook_url;
+}
+
+/** Default age limit for a source without its own (hours). */
+export const DEFAULT_FRESHNESS_HOURS = 36;
 
 /** Reads a required secret from the environment, with a message saying which variable to set. */
 export function secretFromEnv(variable: string, what: string): string {

@@ -34,3 +34,22 @@ export async function prepareRawAndLanding(connection: DuckDBConnection, source:
   await connection.run(`drop table if exists ${landingTableName(source, table)}`);
   await connection.run(duckdbCreateTable(landingTableName(source, table), table, [...LOAD_METADATA_COLUMNS]));
 }
+
+/**
+ * Creates every contract table in raw that is not there yet (empty), so the models build even
+ * when a source has never loaded (its first extract failed, or the company does not have it).
+ */
+export async function ensureRawTables(
+  connection: DuckDBConnection,
+  tables: ReadonlyArray<{ source: string; table: TableSpec }>,
+): Promise<void> {
+  for (const { source, table } of tables) {
+    await connection.run(`create schema if not exists ${quoteIdent(source)}`);
+    await connection.run(
+      duckdbCreateTable(rawTableName(source, table), table, [...LOAD_METADATA_COLUMNS]).replace(
+        /^create table/,
+        "create table if not exists",
+      ),
+    );
+  }
+}

@@ -7,6 +7,8 @@
 import { mkdirSync } from "node:fs";
 import { resolvePaths, type WarehouseConfig, type WarehousePaths } from "../config/config.js";
 import { loadFileStream } from "../load/file-loader.js";
+import { ensureRawTables } from "../load/raw-tables.js";
+import { TEMPLATE_TABLES } from "../sources/templates.js";
 import { loadRecordStream } from "../load/record-loader.js";
 import type { LoadResult } from "../load/source-stream.js";
 import { buildWarehouse } from "../models/build-warehouse.js";
@@ -78,6 +80,7 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
       try {
         await withDatabase(ctx.paths.rawDatabase, async (connection) => {
           const runLog = await RunLog.open(connection, ctx.runId);
+          await ensureRawTables(connection, TEMPLATE_TABLES);
           const streams = [
             ...sources.recordStreams.map((s) => ({
               source: s.source,
