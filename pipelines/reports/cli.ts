@@ -2,13 +2,16 @@
 //
 //   tsx pipelines/reports/cli.ts build [--warehouse data/warehouse.duckdb] [--out build]
 //   tsx pipelines/reports/cli.ts dev   [--warehouse data/warehouse.duckdb] [--port 3000] [--host 127.0.0.1]
+//   tsx pipelines/reports/cli.ts serve [--dir build] [--port 8080] [--host 127.0.0.1]
 //
 // Paths are taken relative to the current directory. Neither command needs the network.
 import { Command, InvalidArgumentError } from "commander";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ReportsBuildError, buildReports } from "./build-reports.js";
 import { startDevServer } from "./dev-server.js";
+import { serveStatic } from "./static-server.js";
 
 /** This file lives in <repo>/pipelines/reports/. */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -55,6 +58,21 @@ program
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);
     process.exitCode = await server.exited;
+  });
+
+program
+  .command("serve")
+  .description("publish the built site over HTTP with nothing else installed")
+  .option("--dir <dir>", "the built site", path.join(REPO_ROOT, "build"))
+  .option("--port <port>", "port", parsePort, 8080)
+  .option("--host <host>", "interface to listen on (0.0.0.0 for everyone on the network)", "127.0.0.1")
+  .action(async (options: { dir: string; port: number; host: string }) => {
+    const site = path.resolve(options.dir);
+    if (!existsSync(path.join(site, "index.html"))) {
+      throw new Error(`${site} holds no built site: run \`npm run refresh\` (or \`npm run reports\`) first.`);
+    }
+    const server = await serveStatic(site, options.port, options.host);
+    process.stdout.write(`Serving ${site} at ${server.url}/ on ${options.host}  (Ctrl-C to stop)\n`);
   });
 
 try {

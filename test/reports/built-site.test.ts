@@ -18,8 +18,8 @@ import type { OverviewFigures, OverviewSelection } from "./helpers/overview-expe
 import { chooseOption, shownTable, shownTotals, totalsAsShown, waitUntilShown } from "./helpers/overview-page.js";
 import { sharedSite } from "./helpers/shared-site.js";
 import type { SharedSite } from "./helpers/shared-site.js";
-import { serveStatic } from "./helpers/static-server.js";
-import type { StaticServer } from "./helpers/static-server.js";
+import { serveStatic } from "../../pipelines/reports/static-server.js";
+import type { StaticServer } from "../../pipelines/reports/static-server.js";
 
 let site: SharedSite;
 

@@ -1,4 +1,5 @@
 // A tiny static file server for the built site (node:http only), the way any web server would serve build/.
+// `npm run reports:serve` uses it to publish the site with nothing else installed; the tests use it too.
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer } from "node:http";
@@ -27,8 +28,11 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves `root` on 127.0.0.1 (a free port unless given); directory URLs serve their index.html. */
-export async function serveStatic(root: string, port = 0): Promise<StaticServer> {
+/**
+ * Serves `root` on `host` (127.0.0.1 unless given; 0.0.0.0 serves the whole network) and `port` (a free one
+ * unless given); directory URLs serve their index.html, extensionless page URLs their .html file.
+ */
+export async function serveStatic(root: string, port = 0, host = "127.0.0.1"): Promise<StaticServer> {
   const base = path.resolve(root);
   const server = createServer((request, response) => {
     void (async () => {
@@ -40,6 +44,7 @@ export async function serveStatic(root: string, port = 0): Promise<StaticServer>
       }
       const info = await stat(file).catch(() => null);
       if (info?.isDirectory()) file = path.join(file, "index.html");
+      else if (!info && !path.extname(file)) file = `${file}.html`;
       const fileInfo = await stat(file).catch(() => null);
       if (!fileInfo?.isFile()) {
         response.writeHead(404, { "content-type": "text/plain" }).end("not found");
@@ -56,11 +61,11 @@ export async function serveStatic(root: string, port = 0): Promise<StaticServer>
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, "127.0.0.1", resolve);
+    server.listen(port, host, resolve);
   });
   const { port: actualPort } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${actualPort}`,
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${actualPort}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
