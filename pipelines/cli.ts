@@ -63,7 +63,9 @@ function withCommonOptions(command: Command): Command {
 
 withCommonOptions(program.command("refresh").description("run the whole job and build the report site"))
   .option("--no-reports", "stop after publishing the warehouse")
-  .addOption(new Option("--retries <n>", "retry a failure that may pass (a source down) this many times").argParser(Number))
+  .addOption(
+    new Option("--retries <n>", "retry a failure that may pass (a source down) this many times").argParser(Number),
+  )
   .action((options: CommonOptions & { reports: boolean; retries?: number }) =>
     main(async () => {
       const ctx = contextFrom(options);
@@ -88,7 +90,9 @@ withCommonOptions(program.command("refresh").description("run the whole job and 
     }),
   );
 
-withCommonOptions(program.command("schedule").description("run the refresh on the configured schedule (a long-running process)"))
+withCommonOptions(
+  program.command("schedule").description("run the refresh on the configured schedule (a long-running process)"),
+)
   .option("--now", "also run one refresh right away")
   .action((options: CommonOptions & { now?: boolean }) =>
     main(async () => {
@@ -117,14 +121,15 @@ withCommonOptions(program.command("schedule").description("run the refresh on th
     }),
   );
 
-withCommonOptions(program.command("status").description("the last runs, what failed, and how stale each source is")).action(
-  (options: CommonOptions) =>
-    main(async () => {
-      const ctx = contextFrom(options);
-      const status = await readStatus(ctx.paths.rawDatabase, ctx.config);
-      for (const line of formatStatus(status)) log(line);
-      return status.sources.every((s) => !s.isStale) && status.runs[0]?.status !== "failed";
-    }),
+withCommonOptions(
+  program.command("status").description("the last runs, what failed, and how stale each source is"),
+).action((options: CommonOptions) =>
+  main(async () => {
+    const ctx = contextFrom(options);
+    const status = await readStatus(ctx.paths.rawDatabase, ctx.config);
+    for (const line of formatStatus(status)) log(line);
+    return status.sources.every((s) => !s.isStale) && status.runs[0]?.status !== "failed";
+  }),
 );
 
 withCommonOptions(program.command("extract").description("extract every source into the raw database")).action(

@@ -45,7 +45,10 @@ const scheduleSchema = z.strictObject({
   cron: z
     .string()
     .default("0 2 * * *")
-    .refine((expression) => cron.validate(expression), "not a valid cron expression (e.g. \"0 2 * * *\" for 02:00 daily)"),
+    .refine(
+      (expression) => cron.validate(expression),
+      'not a valid cron expression (e.g. "0 2 * * *" for 02:00 daily)',
+    ),
   /** The timezone the cron expression is read in. */
   timezone: z
     .string()
@@ -65,7 +68,12 @@ const scheduleSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   /** The scheduler (`npm run schedule`). */
-  schedule: scheduleSchema.default({ cron: "0 2 * * *", timezone: "Asia/Shanghai", retries: 2, retry_delay_seconds: 300 }),
+  schedule: scheduleSchema.default({
+    cron: "0 2 * * *",
+    timezone: "Asia/Shanghai",
+    retries: 2,
+    retry_delay_seconds: 300,
+  }),
   /** Where to tell people a refresh failed: a webhook receiving a short JSON message. */
   notify: z
     .strictObject({
@@ -136,7 +144,8 @@ export function loadConfig(path?: string): WarehouseConfig {
 
 /** The webhook URL to notify on failure, if configured. */
 export function webhookUrl(config: WarehouseConfig): string | undefined {
-  if (config.notify?.webhook_url_env) return secretFromEnv(config.notify.webhook_url_env, "Failure notifications (notify.webhook_url_env)");
+  if (config.notify?.webhook_url_env)
+    return secretFromEnv(config.notify.webhook_url_env, "Failure notifications (notify.webhook_url_env)");
   return config.notify?.webhook_url;
 }
 

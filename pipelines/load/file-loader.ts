@@ -22,6 +22,7 @@ import { assertReconciles } from "./reconciliation.js";
 import { quarantineSupersededDuplicates } from "./record-loader.js";
 import type { LoadResult } from "./source-stream.js";
 import { rejectionReasonSql, typedSelectSql } from "./sql-validation.js";
+import { crashPoint } from "../operate/crash-points.js";
 
 export interface FileStream {
   readonly source: string;
@@ -372,6 +373,7 @@ export async function loadFileStream(
         await stager.stageCsv(index, file, decoded, stream.commentPrefix);
       }
     }
+    crashPoint("files:staged");
     const fileName = `(${newFiles.length ? `[${newFiles.map((f) => quoteLiteral(f.file)).join(", ")}]` : "['']::varchar[]"})[__file + 1]`;
     const location = `${fileName} || ' line ' || __line`;
     const scope = stream.replaceScope?.length ? stream.replaceScope.join(", ") : undefined;
@@ -467,6 +469,7 @@ export async function loadFileStream(
       throw new Error(`per-file counts of ${source}.${table.name} do not add up to the run's quarantine`);
     }
     await connection.run(`delete from ${landing}`);
+    crashPoint("files:before-commit");
     await connection.run("commit");
   } catch (error) {
     await connection.run("rollback");

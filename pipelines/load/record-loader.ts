@@ -15,6 +15,7 @@ import { queryRows, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
 import { landingTableName, prepareRawAndLanding, rawTableName } from "./raw-tables.js";
 import { assertReconciles } from "./reconciliation.js";
 import type { LoadResult, RecordStream, SourceRecord } from "./source-stream.js";
+import { crashPoint } from "../operate/crash-points.js";
 
 /** Formats a zod error as `field: problem; field: problem`. */
 export function describeZodError(error: ZodError): string {
@@ -260,7 +261,9 @@ async function mergeLandingIntoRaw(
     }
     if (state !== undefined) await saveStreamState(connection, runId, source, table.name, state);
     await connection.run(`delete from ${landing}`);
+    crashPoint("load:before-commit");
     await connection.run("commit");
+    crashPoint("load:batch-merged");
     return { loaded: landed, deleted: deletedKeys.length };
   } catch (error) {
     await connection.run("rollback");
@@ -294,6 +297,7 @@ export async function replaceRawFromLanding(
     );
     assertReconciles(source, table.name, { read: counts.read, loaded, rejected, expected: counts.expected });
     if (counts.state !== undefined) await saveStreamState(connection, runId, source, table.name, counts.state);
+    crashPoint("load:before-commit");
     await connection.run("commit");
     return loaded;
   } catch (error) {

@@ -10,6 +10,7 @@ import { ensureMetaSchema } from "../warehouse/meta-schema.js";
 import { planModels, type PlannedModel } from "./dag.js";
 import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
 import { describeFailures, runModelTests, type TestOutcome } from "./model-tests.js";
+import { crashPoint } from "../operate/crash-points.js";
 
 /** A model's SQL failed to run; names the model, its file and DuckDB's message. */
 export class ModelRunError extends Error {
@@ -92,12 +93,14 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
         throw new ModelRunError(model, error);
       }
       options.onModel?.({ model: planned, index: ++index, total: plan.length, ms: Date.now() - started });
+      crashPoint("models:model-built");
     }
     const { run, failures } = await runModelTests(
       connection,
       plan.map((p) => p.model),
     );
     if (failures.length) throw new ModelTestFailedError(failures);
+    crashPoint("models:tests-passed");
     await connection.run("detach raw");
     await connection.run("checkpoint");
     return { models: plan, testsRun: run };

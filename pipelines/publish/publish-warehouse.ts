@@ -5,6 +5,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
+import { crashPoint } from "../operate/crash-points.js";
 
 function fsyncPath(path: string): void {
   const fd = openSync(path, "r");
@@ -23,6 +24,8 @@ export function publishWarehouse(buildPath: string, publishedPath: string): void
   fsyncPath(buildPath);
   // A stale WAL beside the published name belongs to the old file and would be replayed into the new one.
   rmSync(`${publishedPath}.wal`, { force: true });
+  crashPoint("publish:before-rename");
   renameSync(buildPath, publishedPath);
+  crashPoint("publish:after-rename");
   fsyncPath(dirname(publishedPath));
 }

@@ -9,8 +9,9 @@
 // built beside the published one and swapped in only when everything succeeded, so a failed build leaves the
 // previous site in place.
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, cp, stat } from "node:fs/promises";
+import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink } from "node:fs/promises";
 import path from "node:path";
+import { crashPoint } from "../operate/crash-points.js";
 import { evidenceEnv, runEvidence } from "./evidence-cli.js";
 import { lockWorkspace, prepareWorkspace } from "./workspace.js";
 import type { Workspace } from "./workspace.js";
@@ -98,6 +99,7 @@ async function buildInWorkspace(
     );
   }
   log(`[reports] evidence sources done in ${seconds(started)}`);
+  crashPoint("reports:sources-done");
 
   started = Date.now();
   log("[reports] evidence build");
@@ -126,7 +128,7 @@ async function buildInWorkspace(
   }
   log(`[reports] evidence build done in ${seconds(started)}`);
 
-  await publish(siteDir, outDir, workspace.dir);
+  await publish(siteDir, outDir);
   log(`[reports] site published to ${outDir}`);
 }
 
@@ -187,32 +189,40 @@ function pagesDefining(pages: Array<{ file: string; text: string }>, query: stri
 }
 
 /**
- * Replaces `outDir` with the freshly built `siteDir`. Both moves are renames on one filesystem, so readers see the
- * old site or the new one (for the instant between the two renames, none), never a half-copied mix.
+ * Publishes the freshly built `siteDir` as `outDir` atomically. `outDir` is a symbolic link to one
+ * complete site kept beside it (`.<name>-sites/<stamp>/`); publishing moves the new site there and
+ * renames a new link over the old one — a single rename, so readers see the old site or the new one
+ * at every instant, even if the refresh is killed in the middle. The previous site is kept (a web
+ * server may still be sending its files); older ones are removed.
  */
-async function publish(siteDir: string, outDir: string, workspaceDir: string): Promise<void> {
+async function publish(siteDir: string, outDir: string): Promise<void> {
   const parent = path.dirname(outDir);
-  await mkdir(parent, { recursive: true });
-  const sameDevice = (await stat(parent)).dev === (await stat(workspaceDir)).dev;
-  // Keep the staging copies in the (gitignored) workspace when possible; beside outDir only if on another disk.
-  const scratch = sameDevice ? workspaceDir : parent;
-  const stamp = `${process.pid}-${Date.now()}`;
-  let staged = siteDir;
-  if (!sameDevice) {
-    staged = path.join(scratch, `.${path.basename(outDir)}.staging-${stamp}`);
-    await cp(siteDir, staged, { recursive: true });
+  const sites = path.join(parent, `.${path.basename(outDir)}-sites`);
+  await mkdir(sites, { recursive: true });
+  const stamp = `${new Date().toISOString().replace(/[-:.]/g, "")}-${process.pid}`;
+  const target = path.join(sites, stamp);
+  if ((await stat(sites)).dev === (await stat(siteDir)).dev) await rename(siteDir, target);
+  else {
+    await cp(siteDir, `${target}.partial`, { recursive: true });
+    await rename(`${target}.partial`, target);
     await rm(siteDir, { recursive: true, force: true });
   }
-  const previous = path.join(scratch, `.${path.basename(outDir)}.previous-${stamp}`);
-  const hadPrevious = existsSync(outDir);
-  if (hadPrevious) await rename(outDir, previous);
-  try {
-    await rename(staged, outDir);
-  } catch (error) {
-    if (hadPrevious) await rename(previous, outDir);
-    throw error;
+  crashPoint("reports:site-staged");
+  const current = await lstat(outDir).catch(() => null);
+  const previous = current?.isSymbolicLink() ? path.basename(await readlink(outDir)) : "";
+  if (current && !current.isSymbolicLink()) {
+    // A site published before links were used (or copied in by hand): move it aside once.
+    await rename(outDir, path.join(sites, `earlier-${stamp}`));
   }
-  if (hadPrevious) await rm(previous, { recursive: true, force: true });
+  const link = path.join(parent, `.${path.basename(outDir)}.link-${stamp}`);
+  await symlink(path.relative(parent, target), link);
+  await rename(link, outDir);
+  crashPoint("reports:site-published");
+  // Keep the site just replaced; remove older ones and leftovers of interrupted publishes.
+  for (const entry of await readdir(sites)) {
+    if (entry === stamp || entry === previous) continue;
+    await rm(path.join(sites, entry), { recursive: true, force: true });
+  }
 }
 
 function tail(lines: string[], count = 40): string[] {

@@ -1,6 +1,7 @@
 // Running Evidence's CLI: through node on the package's own bin (never npx, which could try the network), in a
 // workspace (see workspace.ts), with the warehouse handed over through Evidence's environment-variable options.
 import { spawn } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -58,7 +59,10 @@ export function startEvidence(
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) => void },
 ): EvidenceRun {
-  const child = spawn(process.execPath, [evidenceCliPath(), ...args], {
+  // The watchdog stops the whole build if this process dies without cleaning up (SIGKILL, OOM killer): an
+  // orphaned Evidence build would otherwise keep writing into the workspace the next refresh uses.
+  const watchdog = pathToFileURL(fileURLToPath(new URL("./parent-watchdog.mjs", import.meta.url))).href;
+  const child = spawn(process.execPath, ["--import", watchdog, evidenceCliPath(), ...args], {
     cwd: options.cwd,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -16,6 +16,7 @@ import { publishWarehouse } from "../publish/publish-warehouse.js";
 import { withDatabase } from "../warehouse/duckdb.js";
 import { connectSources } from "./connect-sources.js";
 import { newRunId, RunLog } from "./run-log.js";
+import { crashPoint } from "../operate/crash-points.js";
 
 export interface RunContext {
   /** Re-read every source whole instead of what changed since the last run. */
@@ -74,6 +75,7 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
     ctx,
     "extract",
     async () => {
+      crashPoint("extract:start");
       const sources = await connectSources(ctx.config, ctx.paths, ctx.log, { fullRefresh: ctx.fullRefresh ?? false });
       const loads: LoadResult[] = [];
       const failedStreams: Array<{ source: string; stream: string; error: string }> = [];
@@ -124,6 +126,7 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
               ctx.log(`  ✘ ${source}.${stream}: ${message}`);
             }
           }
+          crashPoint("extract:streams-done");
           const rejections = await runLog.rejectionSummary();
           if (rejections.length) {
             ctx.log(`  quarantined rows by reason (see meta.quarantine in ${ctx.paths.rawDatabase}):`);
@@ -188,7 +191,9 @@ export async function refresh(
   try {
     const { failedStreams } = await extract(ctx);
     await buildModelsAndPublish(ctx);
+    crashPoint("run:published");
     if (options.reports !== false) await buildSite(ctx);
+    crashPoint("run:before-finish");
     const ok = failedStreams.length === 0;
     const summary = ok
       ? null
