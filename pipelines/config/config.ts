@@ -86,6 +86,8 @@ export const configSchema = z.strictObject({
   freshness_hours: z.record(z.string(), z.number().positive()).default({}),
   /** Folder for the raw database, the published warehouse and the demo's generated sources. */
   data_dir: z.string().default("data"),
+  /** Where the report site is published (a link to the current complete site). */
+  site_dir: z.string().default("build"),
   /** The embedded demo company; used when `sources` is absent. */
   demo: demoSchema.default({ seed: 42, scale: 1, plants: true }),
   sources: sourcesSchema.optional(),
@@ -120,7 +122,7 @@ export function resolvePaths(projectRoot: string, config: WarehouseConfig): Ware
     rawDatabase: resolve(dataDir, "raw.duckdb"),
     publishedWarehouse: resolve(dataDir, "warehouse.duckdb"),
     demoDir: resolve(dataDir, "demo"),
-    siteDir: resolve(projectRoot, "build"),
+    siteDir: isAbsolute(config.site_dir) ? config.site_dir : resolve(projectRoot, config.site_dir),
   };
 }
 

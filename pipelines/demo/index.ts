@@ -26,6 +26,7 @@ import {
 import { startCrmServer } from "./delivery/crm-server.js";
 import { buildOrderSystemDatabase, isOrderSystemDatabase } from "./delivery/order-system-db.js";
 import { startOrderSystemServer } from "./delivery/order-system-server.js";
+import { processAlive } from "../operate/process-alive.js";
 
 export type { DemoManifest, TruthEntry, ChannelEconomics } from "./generator/manifest.js";
 export { GENERATOR_VERSION, DEMO_LAYOUT } from "./generator/manifest.js";
@@ -74,15 +75,6 @@ function isComplete(
   if (!isOrderSystemDatabase(join(dir, DEMO_LAYOUT.order_system_pgdata))) return false;
   if (!crmTables.every((t) => existsSync(join(dir, DEMO_LAYOUT.crm, `${t.name}.ndjson`)))) return false;
   return existsSync(join(dir, DEMO_LAYOUT.partner_drops));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**

@@ -7,6 +7,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "./process-alive.js";
 
 export class RefreshLockedError extends Error {
   constructor(
@@ -26,15 +27,6 @@ export interface LockHolder {
   readonly host: string;
   readonly startedAt: string;
   readonly runId?: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export function lockPath(dataDir: string): string {
@@ -76,7 +68,8 @@ export function acquireRefreshLock(
         holder = undefined; // half-written by a process that died while taking it
       }
       // A holder on another host cannot be checked from here: respect it.
-      if (holder && (holder.host !== hostname() || isAlive(holder.pid))) throw new RefreshLockedError(holder, path);
+      if (holder && (holder.host !== hostname() || processAlive(holder.pid)))
+        throw new RefreshLockedError(holder, path);
       log(
         `clearing a stale refresh lock left by ${holder ? `pid ${holder.pid} (no longer running)` : "an unfinished write"}`,
       );

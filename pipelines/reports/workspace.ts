@@ -18,6 +18,7 @@
 // clobbering each other's generated .evidence/ directory.
 import { lstat, mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { processAlive } from "../operate/process-alive.js";
 
 /** Directory (relative to the repository root) holding all generated Evidence workspaces; gitignored. */
 export const WORKSPACES_DIR = ".evidence-workspace";
@@ -92,7 +93,7 @@ export async function lockWorkspace(workspace: Workspace): Promise<() => Promise
       const owner = await readFile(path.join(lockDir, "owner.json"), "utf8")
         .then((text) => (JSON.parse(text) as { pid: number }).pid)
         .catch(() => undefined);
-      if (owner !== undefined && isAlive(owner)) {
+      if (owner !== undefined && processAlive(owner)) {
         throw new Error(
           `The Evidence workspace ${workspace.dir} is in use by process ${owner} (another reports build or ` +
             "preview). Wait for it to finish or stop it, then try again.",
@@ -103,13 +104,4 @@ export async function lockWorkspace(workspace: Workspace): Promise<() => Promise
   }
   await writeFile(path.join(lockDir, "owner.json"), JSON.stringify({ pid: process.pid }));
   return () => rm(lockDir, { recursive: true, force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

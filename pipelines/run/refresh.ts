@@ -186,7 +186,13 @@ export async function refresh(
   ctx: RunContext,
   options: RefreshOptions = {},
 ): Promise<{ ok: boolean; failedStreams: ExtractOutcome["failedStreams"] }> {
-  await withDatabase(ctx.paths.rawDatabase, async (c) => (await RunLog.open(c, ctx.runId)).startRun());
+  await withDatabase(ctx.paths.rawDatabase, async (c) => {
+    const runLog = await RunLog.open(c, ctx.runId);
+    // Only one refresh runs at a time (the refresh lock), so a run still marked running was interrupted.
+    const interrupted = await runLog.markInterruptedRuns();
+    if (interrupted.length) ctx.log(`earlier run(s) ${interrupted.join(", ")} died before finishing; marked failed`);
+    await runLog.startRun();
+  });
   ctx.log(`refresh ${ctx.runId}`);
   try {
     const { failedStreams } = await extract(ctx);

@@ -34,6 +34,18 @@ export class RunLog {
       .execute();
   }
 
+  /** Marks runs left `running` by a process that died as failed; returns their ids. */
+  async markInterruptedRuns(): Promise<string[]> {
+    const rows = await this.db
+      .updateTable("meta.runs")
+      .set({ status: "failed", error: "interrupted: the process died before the run finished" })
+      .where("status", "=", "running")
+      .where("run_id", "!=", this.runId)
+      .returning("run_id")
+      .execute();
+    return rows.map((r) => r.run_id);
+  }
+
   async finishRun(status: "succeeded" | "failed", error: string | null): Promise<void> {
     await this.db
       .updateTable("meta.runs")

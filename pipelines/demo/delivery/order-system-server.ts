@@ -22,11 +22,11 @@
  * an existing directory takes well under a second), so clients can write without changing the
  * prepared demo and two servers can run side by side.
  */
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { processAlive } from "../../operate/process-alive.js";
 
 const READY_FOR_QUERY = 0x5a; // 'Z'
 const TERMINATE = 0x58; // 'X'
@@ -112,7 +112,16 @@ export async function startOrderSystemServer(
   pgdataDir: string,
   options: { port?: number; maxConnections?: number } = {},
 ): Promise<OrderSystemServer> {
-  const work = mkdtempSync(join(tmpdir(), "demo-order-system-"));
+  // The working copy lives beside the prepared data, named by our pid: a copy left by a process that
+  // died without closing (killed, crashed) is removed here instead of piling up.
+  const runsDir = join(dirname(pgdataDir), "running");
+  mkdirSync(runsDir, { recursive: true });
+  for (const entry of readdirSync(runsDir)) {
+    const pid = Number(/^pid-(\d+)-/.exec(entry)?.[1]);
+    if (pid && pid !== process.pid && !processAlive(pid))
+      rmSync(join(runsDir, entry), { recursive: true, force: true });
+  }
+  const work = mkdtempSync(join(runsDir, `pid-${process.pid}-`));
   const dataDir = join(work, "pgdata");
   cpSync(pgdataDir, dataDir, { recursive: true });
   let db: PGlite | undefined;
