@@ -43,6 +43,8 @@ export interface BuildOptions {
   readonly buildPath: string;
   readonly runId: string;
   readonly modelsDir?: string;
+  /** How many hours old each source may be (by source name; `*` for the rest) before reports flag it. */
+  readonly freshnessHours?: Readonly<Record<string, number>>;
   readonly onModel?: (event: { model: PlannedModel; index: number; total: number; ms: number }) => void;
 }
 
@@ -52,7 +54,11 @@ export interface BuildResult {
 }
 
 /** Copies the loader's bookkeeping the reports may show (counts only: quarantine payloads can hold personal data). */
-async function copyOperationalTables(connection: DuckDBConnection, runId: string): Promise<void> {
+async function copyOperationalTables(
+  connection: DuckDBConnection,
+  runId: string,
+  freshnessHours: Readonly<Record<string, number>>,
+): Promise<void> {
   const [meta] = await queryRows<{ n: number }>(
     connection,
     "select count(*) as n from duckdb_tables() where database_name = 'raw' and schema_name = 'meta'",
@@ -67,7 +73,11 @@ async function copyOperationalTables(connection: DuckDBConnection, runId: string
     create table ops.quarantine_summary as
       select run_id, source, stream, reason, count(*) as rows from ${from}.quarantine group by all;
     drop schema if exists empty_meta cascade;
+    create table ops.freshness_limits (source varchar, max_age_hours double);
   `);
+  for (const [source, hours] of Object.entries(freshnessHours)) {
+    await connection.run("insert into ops.freshness_limits values ($1, $2)", [source, hours]);
+  }
 }
 
 /** Builds models and runs their tests into `buildPath`; throws (leaving nothing published) on any failure. */
@@ -80,7 +90,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     await connection.run(`attach ${quoteLiteral(options.rawPath)} as raw (read_only)`);
     const plan = await planModels(connection, models);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
-    await copyOperationalTables(connection, options.runId);
+    await copyOperationalTables(connection, options.runId, options.freshnessHours ?? {});
     let index = 0;
     for (const planned of plan) {
       const started = Date.now();

@@ -52,6 +52,8 @@ export async function prepareWorkspace(options: WorkspaceOptions): Promise<Works
     ["pages", path.resolve(options.pagesDir ?? path.join(repoRoot, "reports"))],
     ["sources", path.join(repoRoot, "sources")],
     ["evidence.config.yaml", path.join(repoRoot, "evidence.config.yaml")],
+    // Page fragments every page includes with {@partial "<file>.md"} (e.g. the data-freshness banner).
+    ["partials", path.join(repoRoot, "pipelines", "reports", "partials")],
     // Evidence's generated Tailwind config scans `../../node_modules/<component plugin>/dist` relative to
     // .evidence/template, i.e. it expects node_modules in the project root. Without this link the site builds
     // with no utility CSS at all (unstyled pages, dropdowns that cannot open).

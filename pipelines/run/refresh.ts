@@ -5,7 +5,7 @@
  * data); a failing model, test or report stops the run before anything readers see is touched.
  */
 import { mkdirSync } from "node:fs";
-import { resolvePaths, type WarehouseConfig, type WarehousePaths } from "../config/config.js";
+import { DEFAULT_FRESHNESS_HOURS, resolvePaths, type WarehouseConfig, type WarehousePaths } from "../config/config.js";
 import { loadFileStream } from "../load/file-loader.js";
 import { ensureRawTables } from "../load/raw-tables.js";
 import { TEMPLATE_TABLES } from "../sources/templates.js";
@@ -154,6 +154,7 @@ export async function buildModelsAndPublish(ctx: RunContext): Promise<void> {
         rawPath: ctx.paths.rawDatabase,
         buildPath,
         runId: ctx.runId,
+        freshnessHours: { "*": DEFAULT_FRESHNESS_HOURS, ...ctx.config.freshness_hours },
         onModel: ({ model, index, total, ms }) => ctx.log(`  [${index}/${total}] ${model.model.id} (${ms} ms)`),
       }),
     (r) => r.models.length,

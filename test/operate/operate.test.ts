@@ -13,6 +13,7 @@ import { startScheduler } from "../../pipelines/operate/scheduler.js";
 import { formatStatus, readStatus } from "../../pipelines/operate/status.js";
 import { freePort } from "../helpers/postgres-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
+import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
 import { REPO_ROOT } from "../support/shared-once.js";
 
 describe("the refresh lock", () => {
@@ -133,6 +134,18 @@ describe("failure notice", () => {
       expect(text).toMatch(
         /order_system\s+never loaded\s+STALE: the last attempt failed \(Order system .* could not be reached/,
       );
+
+      // The published warehouse says the same to the reports (their freshness banner reads this mart).
+      const flagged = await withDatabase(
+        join(dir, "data", "warehouse.duckdb"),
+        (c) =>
+          queryRows<{ source: string; is_stale: boolean; is_overdue: boolean; max_age_hours: number }>(
+            c,
+            "select distinct source, is_stale, is_overdue, max_age_hours from marts.source_freshness",
+          ),
+        { readOnly: true },
+      );
+      expect(flagged).toEqual([{ source: "order_system", is_stale: true, is_overdue: true, max_age_hours: 36 }]);
     } finally {
       server.close();
     }

@@ -1,6 +1,7 @@
 -- grain: one row per source stream (source, stream) ever loaded
--- How current each source is: when it last loaded successfully and whether the latest attempt
--- failed (then reports built from this warehouse show that source's last good data: it is stale).
+-- How current each source is: when it last loaded successfully, whether the latest attempt failed
+-- (then reports show that source's last good data), and whether its data is older than the
+-- configured limit (ops.freshness_limits, by source, '*' for the rest) at the time of the build.
 
 with
 
@@ -40,6 +41,18 @@ last_success as (
 
 ),
 
+limits as (
+
+    select * from ops.freshness_limits
+
+),
+
+build as (
+
+    select built_at from ops.build_context
+
+),
+
 final as (
 
     select
@@ -48,13 +61,25 @@ final as (
         last_attempt.last_status,
         last_attempt.last_error,
         last_success.rows_loaded_last_success,
+        coalesce(source_limit.max_age_hours, default_limit.max_age_hours) as max_age_hours,
+        date_diff('minute', last_success.last_success_at, build.built_at) / 60.0 as age_hours,
         last_attempt.last_status <> 'succeeded' as is_stale,
+        coalesce(
+            date_diff('minute', last_success.last_success_at, build.built_at) / 60.0
+                > coalesce(source_limit.max_age_hours, default_limit.max_age_hours),
+            true
+        ) as is_overdue,
         last_attempt.last_attempt_at,
         last_success.last_success_at
     from last_attempt
+    cross join build
     left join last_success
         on last_attempt.source = last_success.source
         and last_attempt.stream = last_success.stream
+    left join limits as source_limit
+        on source_limit.source = last_attempt.source
+    left join limits as default_limit
+        on default_limit.source = '*'
 
 )
 
