@@ -159,6 +159,7 @@ export async function loadRecordStream(
   connection: DuckDBConnection,
   runId: string,
   stream: RecordStream,
+  onProgress?: (rowsRead: number) => void,
 ): Promise<LoadResult> {
   const started = Date.now();
   const { source, table } = stream;
@@ -182,6 +183,7 @@ export async function loadRecordStream(
         writer.write(record);
       }
       writer.flush();
+      onProgress?.(read);
       if (incremental) {
         const merged = await mergeLandingIntoRaw(connection, runId, source, table, writer.deletedKeys, batch.state);
         loaded += merged.loaded;

@@ -69,6 +69,15 @@ async function logStep<T>(
   }
 }
 
+/**
+ * On a terminal, a live line with the rows read so far for the stream being loaded (rewritten in
+ * place); elsewhere (a log file, the scheduler) nothing, so logs keep one plain line per stream.
+ */
+function progress(label: string): ((rows: number) => void) | undefined {
+  if (!process.stdout.isTTY) return undefined;
+  return (rows) => process.stdout.write(`\r  ${label}: ${rows.toLocaleString("en-US")} rows read…\x1b[K`);
+}
+
 /** Extracts every source into raw. Never throws for a single failing stream: it is recorded and reported. */
 export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
   return logStep(
@@ -87,7 +96,7 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
             ...sources.recordStreams.map((s) => ({
               source: s.source,
               stream: s.table.name,
-              load: () => loadRecordStream(connection, ctx.runId, s),
+              load: () => loadRecordStream(connection, ctx.runId, s, progress(`${s.source}.${s.table.name}`)),
             })),
             ...sources.fileStreams.map((s) => ({
               source: s.source,
@@ -101,6 +110,7 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
               const result = await load();
               loads.push(result);
               await runLog.recordLoad(result);
+              if (process.stdout.isTTY) process.stdout.write("\r\x1b[K");
               ctx.log(
                 `  ${source}.${stream}: ${result.read} read, ${result.loaded} loaded, ${result.rejected} quarantined (${result.durationMs} ms)`,
               );
