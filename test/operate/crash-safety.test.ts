@@ -120,8 +120,11 @@ describe("a refresh killed at any point", () => {
         );
         const published = await publishedRunId();
         if (point === "publish:after-rename" || point === "run:published") {
-          // Killed after the swap: readers see the complete new warehouse (checked below by the next green run).
+          // Killed after the swap: readers see the complete new warehouse, now the last good one
+          // (its completeness is checked by the next green run).
           expect(published).not.toBeNull();
+          expect(published).not.toBe(lastGood);
+          lastGood = published;
         } else {
           expect(published, `after a kill at ${point}`).toBe(lastGood);
         }
