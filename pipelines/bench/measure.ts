@@ -5,6 +5,7 @@
  */
 import { fork } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StepName } from "./steps.js";
 
@@ -16,6 +17,8 @@ export interface Measured<T> {
   readonly childMaxRss: number;
   /** Peak of the summed RSS of the step's whole process tree, in bytes (sampled; 0 where /proc is missing). */
   readonly treePeakRss: number;
+  /** The processes of the tree with the largest peak RSS (sampled), largest first. */
+  readonly largestProcesses: ReadonlyArray<{ name: string; peak: number }>;
 }
 
 const CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
@@ -42,19 +45,52 @@ function childrenOf(pid: number): number[] {
   return children;
 }
 
-/** Summed RSS (kB) of `pid` and all its descendants. */
-function treeRssKb(pid: number): number {
-  let total = 0;
-  const pending = [pid];
-  const seen = new Set<number>();
-  while (pending.length) {
-    const next = pending.pop()!;
-    if (seen.has(next)) continue;
-    seen.add(next);
-    total += rssKb(next);
-    pending.push(...childrenOf(next));
+/** A short name for a process: its program and first argument (`node vite`, `node child.ts`). */
+function processName(pid: number): string {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+    const words = argv.filter((a, i) => i === 0 || !a.startsWith("-")).slice(0, 3);
+    return words.map((w) => basename(w)).join(" ");
+  } catch {
+    return `pid ${pid}`;
   }
-  return total;
+}
+
+/** Watches a process tree: the peak of its summed RSS and each process's own peak. */
+class TreeSampler {
+  peakKb = 0;
+  private readonly perProcess = new Map<number, { name: string; peakKb: number }>();
+
+  constructor(private readonly root: number) {}
+
+  sample(): void {
+    let total = 0;
+    const pending = [this.root];
+    const seen = new Set<number>();
+    while (pending.length) {
+      const pid = pending.pop()!;
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const kb = rssKb(pid);
+      total += kb;
+      let entry = this.perProcess.get(pid);
+      if (!entry) {
+        entry = { name: processName(pid), peakKb: 0 };
+        this.perProcess.set(pid, entry);
+      }
+      entry.peakKb = Math.max(entry.peakKb, kb);
+      pending.push(...childrenOf(pid));
+    }
+    this.peakKb = Math.max(this.peakKb, total);
+  }
+
+  /** The processes with the largest peaks (bytes). */
+  largest(n = 3): Array<{ name: string; peak: number }> {
+    return [...this.perProcess.values()]
+      .sort((a, b) => b.peakKb - a.peakKb)
+      .slice(0, n)
+      .map((p) => ({ name: p.name, peak: p.peakKb * 1024 }));
+  }
 }
 
 export async function measureStep<T>(
@@ -69,9 +105,9 @@ export async function measureStep<T>(
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", log, log, "ipc"],
     });
-    let peakKb = 0;
+    const sampler = new TreeSampler(child.pid ?? 0);
     const sample = () => {
-      if (child.pid) peakKb = Math.max(peakKb, treeRssKb(child.pid));
+      if (child.pid) sampler.sample();
     };
     const timer = setInterval(sample, 100);
     let message: { ok: boolean; result?: T; error?: string; maxRssKb: number } | undefined;
@@ -89,7 +125,8 @@ export async function measureStep<T>(
         ok: false,
         error: `step ${step} exited with code ${code} without a result`,
         childMaxRss: 0,
-        treePeakRss: peakKb * 1024,
+        treePeakRss: sampler.peakKb * 1024,
+        largestProcesses: sampler.largest(),
       };
     }
     return {
@@ -97,7 +134,8 @@ export async function measureStep<T>(
       ...(message.result !== undefined ? { result: message.result } : {}),
       ...(message.error !== undefined ? { error: message.error } : {}),
       childMaxRss: message.maxRssKb * 1024,
-      treePeakRss: Math.max(peakKb, message.maxRssKb) * 1024,
+      treePeakRss: Math.max(sampler.peakKb, message.maxRssKb) * 1024,
+      largestProcesses: sampler.largest(),
     };
   } finally {
     closeSync(log);

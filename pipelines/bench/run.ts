@@ -32,7 +32,7 @@ const BENCH_DIR = join(PROJECT_ROOT, "data", "bench");
 /** Order lines per unit of demo scale (scale 1 ≈ 54k lines, 20 ≈ 1.1M, 200 ≈ 10.9M). */
 const LINES_PER_SCALE = 50_000;
 const ALL_STEPS = ["ingest", "refresh", "build", "reports"] as const;
-type BenchStep = (typeof ALL_STEPS)[number];
+type BenchStep = (typeof ALL_STEPS)[number] | "generate";
 
 const TARGETS = {
   ingestRatio: 0.8,
@@ -75,7 +75,11 @@ function options() {
   });
   const sizes = (values.sizes ?? (values.quick ? "100k" : "1m,10m")).split(",").map(parseSize);
   const steps = (values.steps ?? ALL_STEPS.join(",")).split(",").map((s) => s.trim()) as BenchStep[];
-  for (const step of steps) if (!ALL_STEPS.includes(step)) throw new Error(`--steps: unknown step ${step}`);
+  // `--steps generate` only makes (or checks) the data.
+  for (const step of steps) {
+    if (!(ALL_STEPS as readonly string[]).includes(step) && step !== "generate")
+      throw new Error(`--steps: unknown step ${step}`);
+  }
   const repeat = Number(values.repeat ?? (values.quick ? 1 : 3));
   const reportsRepeat = Number(values["reports-repeat"]);
   const seed = Number(values.seed);
@@ -222,12 +226,25 @@ async function main(): Promise<void> {
         await run("refresh", refreshArgs(true, false), "full refresh (to have a raw database)");
       }
       size.build = { runner: [], bare: [] };
-      const args = { projectRoot: PROJECT_ROOT, rawPath, buildPath: join(work, "build.duckdb") };
+      const runnerPath = join(work, "build-runner.duckdb");
+      const barePath = join(work, "build-bare.duckdb");
       for (let i = 0; i < opts.repeat; i++) {
-        size.build.runner.push(await run("build-runner", args, `model build, runner #${i + 1}`));
-        size.build.bare.push(await run("build-bare", { ...args, tests: true }, `model build, bare SQL #${i + 1}`));
+        size.build.runner.push(
+          await run(
+            "build-runner",
+            { projectRoot: PROJECT_ROOT, rawPath, buildPath: runnerPath },
+            `model build, runner #${i + 1}`,
+          ),
+        );
+        size.build.bare.push(
+          await run(
+            "build-bare",
+            { projectRoot: PROJECT_ROOT, rawPath, buildPath: barePath, opsFrom: runnerPath, tests: true },
+            `model build, bare SQL #${i + 1}`,
+          ),
+        );
       }
-      rmSync(join(work, "build.duckdb"), { force: true });
+      for (const path of [runnerPath, barePath]) rmSync(path, { force: true });
     }
 
     if (opts.steps.includes("reports")) {
@@ -435,9 +452,12 @@ function renderDetails(results: readonly SizeResult[]): string[] {
       if (!ok.length) return;
       const names = Object.keys(ok[0]!.result.steps);
       const streams = ok[0]!.result.streams.map((s) => `${s.stream} ${seconds(s.ms)}`).join(", ");
+      const peakRun = [...(runs ?? [])].sort((a, b) => b.treePeakRss - a.treePeakRss)[0];
+      const processes = (peakRun?.largestProcesses ?? []).map((p) => `${p.name} ${bytes(p.peak)}`).join(", ");
       out.push(
         `  - ${label}: ${names.map((n) => `${n} ${seconds(median(ok.map((r) => (r.result.steps[n] ?? NaN) * 1000)))}`).join(", ")}` +
-          `; files skipped as unchanged ${ok[0]!.result.skippedFiles}; slowest streams: ${streams}`,
+          `; files skipped as unchanged ${ok[0]!.result.skippedFiles}; slowest streams: ${streams}` +
+          `; largest processes at peak: ${processes}`,
       );
     };
     refreshSteps("full refresh", size.refresh?.full);

@@ -5,14 +5,14 @@
  * in the timings.
  */
 import { existsSync, rmSync } from "node:fs";
-import { basename, join } from "node:path";
 import { DuckDBConnection } from "@duckdb/node-api";
-import { configSchema } from "../config/config.js";
+import { configSchema, DEFAULT_FRESHNESS_HOURS } from "../config/config.js";
 import { loadFileStream } from "../load/file-loader.js";
 import { buildWarehouse } from "../models/build-warehouse.js";
 import { planModels } from "../models/dag.js";
 import { discoverModels, LAYERS } from "../models/model-files.js";
 import { compileTests } from "../models/model-tests.js";
+import { buildReports } from "../reports/build-reports.js";
 import { refresh, runContext } from "../run/refresh.js";
 import { templateStreams } from "../sources/templates.js";
 import { openDatabase, queryRows, quoteIdent, quoteLiteral, withDatabase } from "../warehouse/duckdb.js";
@@ -179,6 +179,7 @@ export async function buildRunnerStep(args: { projectRoot: string; rawPath: stri
     rawPath: args.rawPath,
     buildPath: args.buildPath,
     runId: "bench",
+    freshnessHours: { "*": DEFAULT_FRESHNESS_HOURS },
     onModel: ({ model, ms }) => {
       perModel.set(model.model.id, ms);
       lastModelAt = performance.now();
@@ -204,13 +205,14 @@ export async function buildRunnerStep(args: { projectRoot: string; rawPath: stri
 /**
  * The same SQL with no runner: models planned before the clock starts, then for each in order
  * `create table … as <sql>` (the TypeScript model's own build), optionally followed by the very same test
- * queries, then detach, checkpoint and close like the runner. The runner's bookkeeping tables (`ops.*`) are
- * inputs of some models, so they are copied the same way.
+ * queries, then detach, checkpoint and close like the runner.
  */
 export async function buildBareStep(args: {
   projectRoot: string;
   rawPath: string;
   buildPath: string;
+  /** A warehouse the runner built, to copy its ops tables from. */
+  opsFrom: string;
   tests: boolean;
 }): Promise<BuildTimes> {
   instrumentStatements();
@@ -228,12 +230,17 @@ export async function buildBareStep(args: {
     const c = db.connection;
     await c.run(`attach ${quoteLiteral(args.rawPath)} as raw (read_only)`);
     for (const layer of LAYERS) await c.run(`create schema if not exists ${quoteIdent(layer)}`);
-    await c.run(`
-      create schema if not exists ops;
-      create table ops.build_context as select 'bench' as run_id, (now() at time zone 'UTC') as built_at;
-      create table ops.loads as select * from raw.meta.loads;
-      create table ops.quarantine_summary as
-        select run_id, source, stream, reason, count(*) as rows from raw.meta.quarantine group by all;`);
+    // The runner's own tables (ops.*: load counts, freshness limits, …) are inputs of some models: copied as
+    // the runner last wrote them, whichever they are.
+    await c.run(`attach ${quoteLiteral(args.opsFrom)} as runner_build (read_only); create schema if not exists ops;`);
+    const opsTables = await queryRows<{ name: string }>(
+      c,
+      "select table_name as name from duckdb_tables() where database_name = 'runner_build' and schema_name = 'ops'",
+    );
+    for (const { name } of opsTables) {
+      await c.run(`create table ops.${quoteIdent(name)} as select * from runner_build.ops.${quoteIdent(name)}`);
+    }
+    await c.run("detach runner_build");
     for (const { model } of plan) {
       const modelStarted = performance.now();
       const target = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
@@ -277,7 +284,10 @@ export interface RefreshTimes {
   readonly skippedFiles: number;
 }
 
-/** The whole job (`refresh`) against a folder of templates, full or incremental, with or without the reports. */
+/**
+ * The whole job (`refresh`) against a folder of templates, full or incremental, with or without the reports
+ * build after it.
+ */
 export async function refreshStep(args: {
   projectRoot: string;
   dataDir: string;
@@ -308,9 +318,22 @@ export async function refreshStep(args: {
   let ok = false;
   let error: string | undefined;
   try {
-    const outcome = await refresh({ ...ctx, fullRefresh: args.fullRefresh }, { reports: args.reports });
+    const outcome = await refresh({ ...ctx, fullRefresh: args.fullRefresh }, { reports: false });
     ok = outcome.ok;
     if (!ok) error = outcome.failedStreams.map((f) => `${f.source}.${f.stream}: ${f.error}`).join("; ");
+    if (args.reports) {
+      // What refresh's reports step does (buildSite), in the same process, but in a workspace of the benchmark's
+      // own: the default one is shared with every other reports build on the machine and refuses a second user.
+      log("▶ reports");
+      await buildReports({
+        repoRoot: args.projectRoot,
+        warehousePath: ctx.paths.publishedWarehouse,
+        outDir: ctx.paths.siteDir,
+        workspaceName: "bench",
+        log: (line) => console.log(`  ${line}`),
+      });
+      log("✔ reports");
+    }
   } catch (caught) {
     error = caught instanceof Error ? caught.message.split("\n")[0] : String(caught);
   }
@@ -354,8 +377,3 @@ export const STEPS = {
 } as const;
 
 export type StepName = keyof typeof STEPS;
-
-/** For messages: a path shown relative to the benchmark folder. */
-export function shortPath(path: string): string {
-  return join(basename(join(path, "..")), basename(path));
-}
