@@ -22,6 +22,10 @@ const sourcesSchema = z
       .strictObject({
         connection_string_env: z.string().default("ORDER_SYSTEM_URL"),
         schema: z.string().default("public"),
+        /** How far before the saved cursor each run reads again, for rows committed late (a PostgreSQL interval). */
+        lookback: z.string().default("1 hour"),
+        /** A column whose non-null value marks a row deleted in the source (e.g. deleted_at), if tables have one. */
+        soft_delete_column: z.string().optional(),
       })
       .optional(),
     crm: z

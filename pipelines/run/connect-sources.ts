@@ -36,7 +36,7 @@ export function partnerDropFiles(dropDir: string): string[] {
 }
 
 interface Endpoints {
-  orderSystem?: { connectionString: string; schema: string };
+  orderSystem?: { connectionString: string; schema: string; lookback?: string; softDeleteColumn?: string };
   crm?: { baseUrl: string; token: string; pageSize?: number; timeoutMs?: number };
   partnerDropsDir?: string;
 }
@@ -103,6 +103,8 @@ export async function connectSources(
     endpoints.orderSystem = {
       connectionString: secretFromEnv(order_system.connection_string_env, "The order system (sources.order_system)"),
       schema: order_system.schema,
+      lookback: order_system.lookback,
+      ...(order_system.soft_delete_column ? { softDeleteColumn: order_system.soft_delete_column } : {}),
     };
   }
   if (crm) {
