@@ -1,12 +1,12 @@
 // A page with a broken query fails the reports build with a message naming the page and the query, and the
 // previously published site stays exactly as it was. This needs an Evidence build of its own (a one-page
 // workspace; Evidence's fixed bundling cost still dominates, about 90 s here).
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ReportsBuildError, brokenPageQueries, buildReports } from "../../pipelines/reports/build-reports.js";
 import { REPO_ROOT, TEST_SCRATCH } from "./helpers/shared-site.js";
-import { createStandInWarehouse } from "./helpers/stand-in-warehouse.js";
+import { demoWarehouse } from "../support/demo-warehouse.js";
 
 const dir = path.join(TEST_SCRATCH, "broken-query");
 const pagesDir = path.join(dir, "pages");
@@ -22,7 +22,8 @@ beforeAll(async () => {
   await mkdir(pagesDir, { recursive: true });
   await mkdir(outDir, { recursive: true });
   await writeFile(path.join(outDir, "index.html"), previousSite);
-  await createStandInWarehouse(path.join(dir, "warehouse.duckdb"));
+  // A private copy of the demo company's published warehouse: the real marts every page reads.
+  await copyFile((await demoWarehouse("planted")).warehousePath, path.join(dir, "warehouse.duckdb"));
   await writeFile(
     path.join(pagesDir, "index.md"),
     [

@@ -16,7 +16,7 @@ import type { WatchedBrowser } from "./helpers/browser.js";
 import { DEFAULT_SELECTION, expectedOverview, formatWhole } from "./helpers/overview-expected.js";
 import type { OverviewFigures, OverviewSelection } from "./helpers/overview-expected.js";
 import { chooseOption, shownTable, shownTotals, totalsAsShown, waitUntilShown } from "./helpers/overview-page.js";
-import { sharedSite } from "./helpers/shared-site.js";
+import { REPO_ROOT, sharedSite } from "./helpers/shared-site.js";
 import type { SharedSite } from "./helpers/shared-site.js";
 import { serveStatic } from "../../pipelines/reports/static-server.js";
 import type { StaticServer } from "../../pipelines/reports/static-server.js";
@@ -112,7 +112,12 @@ describe("the built overview page (prerendered HTML)", () => {
     };
     expect(Object.keys(manifest.renderedFiles)).toEqual(["warehouse"]);
     const tables = manifest.renderedFiles.warehouse?.map((url) => path.basename(url, ".parquet")).sort();
-    expect(tables).toEqual(["channel_revenue_monthly", "warehouse_status"]);
+    // One parquet file per source query in sources/warehouse/.
+    const sourceQueries = (await readdir(path.join(REPO_ROOT, "sources", "warehouse")))
+      .filter((file) => file.endsWith(".sql"))
+      .map((file) => path.basename(file, ".sql"))
+      .sort();
+    expect(tables).toEqual(sourceQueries);
     for (const url of manifest.renderedFiles.warehouse ?? []) {
       expect(existsSync(path.join(site.siteDir, url.replace(/^\/?(static\/)?/, "")))).toBe(true);
     }

@@ -2,7 +2,7 @@
 // no outside request, and picks up an edited page through the workspace's symlink. In dev mode Evidence renders in
 // the browser only (no SSR), so "shows data" is checked in Chromium. The first load is slow (~20-30 s) while vite
 // optimises dependencies.
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -14,7 +14,7 @@ import type { WatchedBrowser } from "./helpers/browser.js";
 import { DEFAULT_SELECTION, expectedOverview } from "./helpers/overview-expected.js";
 import { shownTotals, totalsAsShown, waitUntilShown } from "./helpers/overview-page.js";
 import { REPO_ROOT, TEST_SCRATCH } from "./helpers/shared-site.js";
-import { createStandInWarehouse } from "./helpers/stand-in-warehouse.js";
+import { demoWarehouse } from "../support/demo-warehouse.js";
 
 const dir = path.join(TEST_SCRATCH, "dev-server");
 const pagesDir = path.join(dir, "pages");
@@ -37,7 +37,8 @@ beforeAll(async () => {
   await mkdir(dir, { recursive: true });
   // A copy of the real pages, so the test can edit one without touching reports/.
   await cp(path.join(REPO_ROOT, "reports"), pagesDir, { recursive: true });
-  await createStandInWarehouse(warehousePath);
+  // A private copy of the demo company's published warehouse: the real marts every page reads.
+  await copyFile((await demoWarehouse("planted")).warehousePath, warehousePath);
   browser = await launchWatchedBrowser();
   await browser.page.setViewport({ width: 1280, height: 1000 });
 });

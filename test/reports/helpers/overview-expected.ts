@@ -1,6 +1,10 @@
 // What reports/index.md should show, computed with the page's own SQL run directly against the warehouse's marts
 // (the page reads them through Evidence's `warehouse` source, i.e. parquet copies of `select * from marts.<table>`).
-import { queryWarehouse } from "./stand-in-warehouse.js";
+import { queryRows, withDatabase } from "../../../pipelines/warehouse/duckdb.js";
+
+/** Runs a query against a warehouse file, read-only. */
+const queryWarehouse = (file: string, sql: string): Promise<Record<string, unknown>[]> =>
+  withDatabase(file, (c) => queryRows(c, sql), { readOnly: true });
 
 export interface OverviewSelection {
   /** Dropdown "Channel type": a channel type, or "%" for all. */
