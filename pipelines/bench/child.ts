@@ -1,6 +1,6 @@
 /**
  * Entry point of one measured step, run by measure.ts in a child process:
- * `node --import tsx pipelines/bench/child.ts <step> <json args>`. Sends `{ ok, result, maxRssKb }` back over IPC.
+ * `node --import tsx pipelines/bench/child.ts <step> <json args>`. Sends `{ ok, result, maxRssKb, cpuMs }` back over IPC.
  */
 import { STEPS, type StepName } from "./steps.js";
 
@@ -8,14 +8,26 @@ async function main(): Promise<void> {
   const [step, json] = process.argv.slice(2);
   if (!step || !(step in STEPS)) throw new Error(`unknown bench step ${step ?? "(none)"}`);
   const run = STEPS[step as StepName] as (args: unknown) => Promise<unknown>;
-  let message: { ok: boolean; result?: unknown; error?: string; maxRssKb: number };
+  let message: { ok: boolean; result?: unknown; error?: string; maxRssKb: number; cpuMs: number };
+  // CPU time of this process (all its threads, DuckDB's included) over the step: far less sensitive than the
+  // wall clock to other work on a shared machine. Processes the step starts (Evidence) are not in it.
+  const cpu = () => {
+    const usage = process.resourceUsage();
+    return (usage.userCPUTime + usage.systemCPUTime) / 1000;
+  };
+  const cpuBefore = cpu();
   try {
     const result = await run(JSON.parse(json ?? "{}"));
-    message = { ok: true, result, maxRssKb: process.resourceUsage().maxRSS };
+    message = { ok: true, result, maxRssKb: process.resourceUsage().maxRSS, cpuMs: cpu() - cpuBefore };
   } catch (error) {
     console.error(error);
     const text = error instanceof Error ? error.message : String(error);
-    message = { ok: false, error: text.split("\n")[0], maxRssKb: process.resourceUsage().maxRSS };
+    message = {
+      ok: false,
+      error: text.split("\n")[0],
+      maxRssKb: process.resourceUsage().maxRSS,
+      cpuMs: cpu() - cpuBefore,
+    };
   }
   await new Promise<void>((resolve) =>
     process.send ? process.send(message, undefined, undefined, () => resolve()) : resolve(),

@@ -5,6 +5,7 @@
  */
 import { fork } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { StepName } from "./steps.js";
@@ -17,6 +18,10 @@ export interface Measured<T> {
   readonly childMaxRss: number;
   /** Peak of the summed RSS of the step's whole process tree, in bytes (sampled; 0 where /proc is missing). */
   readonly treePeakRss: number;
+  /** CPU time (user + system) of the step's own process during the step, in ms. */
+  readonly cpuMs: number;
+  /** The 1-minute load average when the step started and when it ended (other work on the machine). */
+  readonly load: readonly [number, number];
   /** The processes of the tree with the largest peak RSS (sampled), largest first. */
   readonly largestProcesses: ReadonlyArray<{ name: string; peak: number }>;
 }
@@ -99,6 +104,7 @@ export async function measureStep<T>(
   options: { cwd: string; logFile: string },
 ): Promise<Measured<T>> {
   const log = openSync(options.logFile, "a");
+  const loadBefore = loadavg()[0]!;
   try {
     const child = fork(CHILD, [step, JSON.stringify(args)], {
       cwd: options.cwd,
@@ -110,7 +116,7 @@ export async function measureStep<T>(
       if (child.pid) sampler.sample();
     };
     const timer = setInterval(sample, 100);
-    let message: { ok: boolean; result?: T; error?: string; maxRssKb: number } | undefined;
+    let message: { ok: boolean; result?: T; error?: string; maxRssKb: number; cpuMs: number } | undefined;
     child.on("message", (m) => {
       sample();
       message = m as typeof message;
@@ -120,11 +126,14 @@ export async function measureStep<T>(
       child.on("exit", (exitCode) => resolve(exitCode));
     });
     clearInterval(timer);
+    const load = [loadBefore, loadavg()[0]!] as const;
     if (!message) {
       return {
         ok: false,
         error: `step ${step} exited with code ${code} without a result`,
         childMaxRss: 0,
+        cpuMs: 0,
+        load,
         treePeakRss: sampler.peakKb * 1024,
         largestProcesses: sampler.largest(),
       };
@@ -134,6 +143,8 @@ export async function measureStep<T>(
       ...(message.result !== undefined ? { result: message.result } : {}),
       ...(message.error !== undefined ? { error: message.error } : {}),
       childMaxRss: message.maxRssKb * 1024,
+      cpuMs: message.cpuMs,
+      load,
       treePeakRss: Math.max(sampler.peakKb, message.maxRssKb) * 1024,
       largestProcesses: sampler.largest(),
     };

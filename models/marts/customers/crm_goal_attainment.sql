@@ -1,0 +1,267 @@
+-- grain: one row per CRM goal (target_id): repeat-purchase rate, average order value, key-customer churn rate, satisfaction and referral rate targets
+
+with
+
+targets as (
+
+    select * from core.targets
+
+),
+
+calendar as (
+
+    select * from intermediate.int_calendar_months
+
+),
+
+customer_orders as (
+
+    select * from intermediate.int_customer_orders_numbered
+
+),
+
+orders as (
+
+    select * from core.orders
+
+),
+
+customer_months as (
+
+    select * from intermediate.int_customer_months_rolled
+
+),
+
+surveys as (
+
+    select * from core.surveys
+
+),
+
+channels as (
+
+    select * from core.channels
+
+),
+
+profiles as (
+
+    select * from intermediate.int_customer_profiles_scored
+
+),
+
+as_of as (
+
+    select max(as_of_date) as as_of_date
+    from calendar
+
+),
+
+crm_targets as (
+
+    select
+        targets.target_id,
+        targets.metric,
+        targets.scope_type,
+        targets.scope_id,
+        targets.target_value,
+        targets.period_start,
+        targets.period_end,
+        -- measured over the period, or up to the as-of date while it runs (null before it starts)
+        case
+            when targets.period_start <= as_of.as_of_date then least(targets.period_end, as_of.as_of_date)
+        end as measured_through,
+        case
+            when targets.period_start > as_of.as_of_date then 'not_started'
+            when targets.period_end <= as_of.as_of_date then 'complete'
+            else 'in_progress'
+        end as period_status,
+        targets.metric = 'key_customer_churn_rate' as is_lower_better
+
+    from targets
+    cross join as_of
+    where targets.metric in (
+        'repeat_purchase_rate', 'average_order_value', 'key_customer_churn_rate', 'satisfaction_score', 'referral_rate'
+    )
+
+),
+
+in_scope_orders as (
+
+    -- the customer orders of each goal's scope and period (repeat-purchase rate)
+    select
+        crm_targets.target_id,
+        customer_orders.customer_id,
+        count(*) as orders
+
+    from crm_targets
+    inner join customer_orders
+        on customer_orders.order_date between crm_targets.period_start and crm_targets.measured_through
+        and (
+            crm_targets.scope_type = 'company'
+            or (crm_targets.scope_type = 'channel_type' and customer_orders.channel_type = crm_targets.scope_id)
+            or (crm_targets.scope_type = 'channel' and customer_orders.channel_id = crm_targets.scope_id)
+            or (crm_targets.scope_type = 'region' and customer_orders.ship_to_region_id = crm_targets.scope_id)
+        )
+    where crm_targets.metric = 'repeat_purchase_rate'
+    group by all
+
+),
+
+repeat_actuals as (
+
+    select
+        target_id,
+        count(*) filter (where orders >= 2) / count(*) as actual_value
+
+    from in_scope_orders
+    group by all
+
+),
+
+aov_actuals as (
+
+    -- revenue / completed orders of the scope, every order (sell-in included) as the channel glossary's
+    -- average_order_value: the company's target is set on all its orders
+    select
+        crm_targets.target_id,
+        sum(orders.order_amount) / count(*) as actual_value
+
+    from crm_targets
+    inner join orders
+        on orders.is_completed
+        and orders.line_count > 0
+        and orders.order_date between crm_targets.period_start and crm_targets.measured_through
+        and (
+            crm_targets.scope_type = 'company'
+            or (crm_targets.scope_type = 'channel_type' and orders.channel_type = crm_targets.scope_id)
+            or (crm_targets.scope_type = 'channel' and orders.channel_id = crm_targets.scope_id)
+            or (crm_targets.scope_type = 'region' and orders.ship_to_region_id = crm_targets.scope_id)
+        )
+    where crm_targets.metric = 'average_order_value'
+    group by all
+
+),
+
+churn_actuals as (
+
+    -- key-customer churn as of the month the goal is measured through (company scope: key customers are company-wide)
+    select
+        crm_targets.target_id,
+        count(*) filter (where customer_months.is_key_customer and customer_months.has_gone_quiet)
+            / nullif(count(*) filter (where customer_months.is_key_customer), 0) as actual_value
+
+    from crm_targets
+    inner join customer_months
+        on customer_months.month = cast(date_trunc('month', crm_targets.measured_through) as date)
+    where crm_targets.metric = 'key_customer_churn_rate'
+        and crm_targets.scope_type = 'company'
+    group by all
+
+),
+
+satisfaction_actuals as (
+
+    select
+        crm_targets.target_id,
+        avg(surveys.satisfaction_score) as actual_value
+
+    from crm_targets
+    inner join surveys
+        on surveys.answered_date between crm_targets.period_start and crm_targets.measured_through
+    left join channels
+        on surveys.channel_id = channels.channel_id
+    left join profiles
+        on surveys.customer_id = profiles.customer_id
+    where crm_targets.metric = 'satisfaction_score'
+        and (
+            crm_targets.scope_type = 'company'
+            or (crm_targets.scope_type = 'channel_type' and channels.channel_type = crm_targets.scope_id)
+            or (crm_targets.scope_type = 'channel' and surveys.channel_id = crm_targets.scope_id)
+            or (crm_targets.scope_type = 'region' and profiles.region_id = crm_targets.scope_id)
+        )
+    group by all
+
+),
+
+referral_actuals as (
+
+    select
+        crm_targets.target_id,
+        count(*) filter (where profiles.is_referred) / count(*) as actual_value
+
+    from crm_targets
+    inner join profiles
+        on profiles.created_date between crm_targets.period_start and crm_targets.measured_through
+    left join channels
+        on profiles.acquisition_channel_id = channels.channel_id
+    where crm_targets.metric = 'referral_rate'
+        and (
+            crm_targets.scope_type = 'company'
+            or (crm_targets.scope_type = 'channel_type' and channels.channel_type = crm_targets.scope_id)
+            or (crm_targets.scope_type = 'channel' and profiles.acquisition_channel_id = crm_targets.scope_id)
+            or (crm_targets.scope_type = 'region' and profiles.region_id = crm_targets.scope_id)
+        )
+    group by all
+
+),
+
+actuals as (
+
+    select * from repeat_actuals
+    union all
+    select * from aov_actuals
+    union all
+    select * from churn_actuals
+    union all
+    select * from satisfaction_actuals
+    union all
+    select * from referral_actuals
+
+),
+
+measured as (
+
+    select
+        crm_targets.*,
+        case when crm_targets.period_status <> 'not_started' then actuals.actual_value end as actual_value
+
+    from crm_targets
+    left join actuals
+        on crm_targets.target_id = actuals.target_id
+
+),
+
+final as (
+
+    select
+        target_id,
+        metric,
+        scope_type,
+        scope_id,
+        period_status,
+        target_value,
+        cast(actual_value as double) as actual_value,
+        -- above 1 is better than the target, whichever way the metric points
+        case
+            when is_lower_better then target_value / nullif(actual_value, 0)
+            else actual_value / nullif(target_value, 0)
+        end as attainment,
+        case
+            when is_lower_better then actual_value <= target_value
+            else actual_value >= target_value
+        end as is_on_track,
+        case
+            when period_status = 'complete' and is_lower_better then actual_value <= target_value
+            when period_status = 'complete' then actual_value >= target_value
+        end as is_met,
+        is_lower_better,
+        period_start,
+        period_end,
+        measured_through
+
+    from measured
+
+)
+
+select * from final

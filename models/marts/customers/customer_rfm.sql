@@ -1,0 +1,104 @@
+-- grain: one row per customer with a completed order (customer_id), scored as of the as-of date
+
+with
+
+customer_orders as (
+
+    select * from intermediate.int_customer_orders_numbered
+
+),
+
+calendar as (
+
+    select * from intermediate.int_calendar_months
+
+),
+
+as_of as (
+
+    select max(as_of_date) as as_of_date
+    from calendar
+
+),
+
+customer_totals as (
+
+    select
+        customer_orders.customer_id,
+        date_diff('day', max(customer_orders.order_date), any_value(as_of.as_of_date)) as recency_days,
+        count(*) as frequency,
+        sum(customer_orders.order_amount) as monetary,
+        max(customer_orders.order_date) as last_order_date
+
+    from customer_orders
+    cross join as_of
+    where customer_orders.order_date <= as_of.as_of_date
+    group by all
+
+),
+
+ranked as (
+
+    -- rank() gives tied customers the same (lowest) rank, so ties always share a score;
+    -- recency is ranked from the longest silence (rank 1) to the most recent buyer
+    select
+        *,
+        rank() over (order by recency_days desc) as recency_rank,
+        rank() over (order by frequency) as frequency_rank,
+        rank() over (order by monetary) as monetary_rank,
+        count(*) over () as customers_scored
+
+    from customer_totals
+
+),
+
+scored as (
+
+    -- quintile score = 1 + floor(5 x (rank - 1) / customers scored): 1 (lowest fifth) to 5 (highest fifth)
+    select
+        *,
+        1 + floor(5 * (recency_rank - 1) / customers_scored)::int as recency_score,
+        1 + floor(5 * (frequency_rank - 1) / customers_scored)::int as frequency_score,
+        1 + floor(5 * (monetary_rank - 1) / customers_scored)::int as monetary_score
+
+    from ranked
+
+),
+
+final as (
+
+    select
+        customer_id,
+        -- the recency x frequency grid (monetary is shown, and weighs in the value tiers)
+        case
+            when recency_score = 5 and frequency_score >= 4 then 'champions'
+            when recency_score = 4 and frequency_score = 5 then 'champions'
+            when recency_score between 3 and 4 and frequency_score >= 4 then 'loyal'
+            when recency_score >= 4 and frequency_score between 2 and 3 then 'potential_loyalists'
+            when recency_score = 5 and frequency_score = 1 then 'new_customers'
+            when recency_score = 4 and frequency_score = 1 then 'promising'
+            when recency_score = 3 and frequency_score = 3 then 'need_attention'
+            when recency_score = 3 and frequency_score <= 2 then 'about_to_sleep'
+            when recency_score <= 2 and frequency_score = 5 then 'cannot_lose_them'
+            when recency_score <= 2 and frequency_score between 3 and 4 then 'at_risk'
+            when recency_score = 2 and frequency_score <= 2 then 'hibernating'
+            else 'lost'
+        end as rfm_segment,
+        recency_score::varchar || frequency_score::varchar || monetary_score::varchar as rfm_cell,
+        recency_days,
+        frequency,
+        cast(monetary as decimal(18, 2)) as monetary,
+        recency_score,
+        frequency_score,
+        monetary_score,
+        recency_rank,
+        frequency_rank,
+        monetary_rank,
+        customers_scored,
+        last_order_date
+
+    from scored
+
+)
+
+select * from final
