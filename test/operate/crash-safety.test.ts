@@ -4,7 +4,7 @@
  * green with no duplicated or lost rows. Each kill is a real process dying at a named crash point
  * (pipelines/operate/crash-points.ts), with no chance to clean up.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -28,7 +28,35 @@ function refresh(options: { crashAt?: string; reports?: boolean }) {
   const env = { ...process.env };
   if (options.crashAt) env["WAREHOUSE_CRASH_AT"] = options.crashAt;
   else delete env["WAREHOUSE_CRASH_AT"];
-  return spawnSync(process.execPath, args, { cwd: REPO_ROOT, env, encoding: "utf8", timeout: 600_000 });
+  return runChild(args, env);
+}
+
+interface ChildResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI as a child without blocking this test's event loop: a synchronous spawn would stall
+ * the test worker for minutes and make vitest's worker RPC time out (an "unhandled error" that fails
+ * the run although every test passed).
+ */
+function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill("SIGTERM"), 600_000);
+    child.on("error", reject);
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
 }
 
 /** The published warehouse's run id, or null when none is published yet; it must always open. */
@@ -114,7 +142,7 @@ describe("a refresh killed at any point", () => {
     let lastGood: string | null = null;
     for (const group of GROUPS) {
       for (const point of group) {
-        const run = refresh({ crashAt: point });
+        const run = await refresh({ crashAt: point });
         expect(run.signal, `${point}: the refresh should have been killed\n${run.stdout}\n${run.stderr}`).toBe(
           "SIGKILL",
         );
@@ -129,7 +157,7 @@ describe("a refresh killed at any point", () => {
           expect(published, `after a kill at ${point}`).toBe(lastGood);
         }
       }
-      const green = refresh({});
+      const green = await refresh({});
       expect(green.status, `${green.stdout}\n${green.stderr}`).toBe(0);
       expect(green.stdout).toMatch(/marked failed/); // the killed runs are recorded as such
       lastGood = await publishedRunId();
@@ -139,17 +167,17 @@ describe("a refresh killed at any point", () => {
   }, 1_800_000);
 
   it(`in the reports build leaves readers on the last good site, and the next run publishes a new one (${REPORT_POINTS.length} kill points)`, async () => {
-    const first = refresh({ reports: true });
+    const first = await refresh({ reports: true });
     expect(first.status, `${first.stdout}\n${first.stderr}`).toBe(0);
     const goodSite = readlinkSync(siteDir);
     expect(existsSync(join(siteDir, "index.html"))).toBe(true);
     for (const point of REPORT_POINTS) {
-      const run = refresh({ crashAt: point, reports: true });
+      const run = await refresh({ crashAt: point, reports: true });
       expect(run.signal, `${point}\n${run.stdout}\n${run.stderr}`).toBe("SIGKILL");
       expect(readlinkSync(siteDir), `site after a kill at ${point}`).toBe(goodSite);
       expect(existsSync(join(siteDir, "index.html"))).toBe(true);
     }
-    const green = refresh({ reports: true });
+    const green = await refresh({ reports: true });
     expect(green.status, `${green.stdout}\n${green.stderr}`).toBe(0);
     expect(readlinkSync(siteDir)).not.toBe(goodSite);
     expect(existsSync(join(siteDir, "index.html"))).toBe(true);
