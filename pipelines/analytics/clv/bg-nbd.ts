@@ -14,7 +14,7 @@
  * - T   = age: time from the first purchase to the end of the observation period.
  */
 import { minimise, type NelderMeadOptions } from "./nelder-mead.js";
-import { lgamma, logHyp2f1 } from "./special-functions.js";
+import { lgamma, signedLogHyp2f1 } from "./special-functions.js";
 
 export interface BgNbdParams {
   r: number;
@@ -235,9 +235,8 @@ export function expectedTransactionsNew(params: BgNbdParams, t: number): number 
   if (t === 0) return 0;
   return nearAOne(params, (p) => {
     const { r, alpha, a, b } = p;
-    const lnTail = r * Math.log(alpha / (alpha + t)) + logHyp2f1(r, b, a + b - 1, t / (alpha + t));
-    // 1 − e^lnTail with expm1 keeps precision when lnTail ≈ 0 (small t).
-    return ((a + b - 1) / (a - 1)) * -Math.expm1(lnTail);
+    const tail = signedLogHyp2f1(r, b, a + b - 1, t / (alpha + t));
+    return ((a + b - 1) / (a - 1)) * oneMinusTail(r * Math.log(alpha / (alpha + t)), tail);
   });
 }
 
@@ -257,10 +256,22 @@ export function expectedTransactions(params: BgNbdParams, t: number, x: number, 
   return nearAOne(params, (p) => {
     const { r, alpha, a, b } = p;
     const z = t / (alpha + T + t);
-    const lnTail = (r + x) * Math.log((alpha + T) / (alpha + T + t)) + logHyp2f1(r + x, b + x, a + b + x - 1, z);
-    const aliveExpectation = ((a + b + x - 1) / (a - 1)) * -Math.expm1(lnTail);
+    const tail = signedLogHyp2f1(r + x, b + x, a + b + x - 1, z);
+    const aliveExpectation =
+      ((a + b + x - 1) / (a - 1)) * oneMinusTail((r + x) * Math.log((alpha + T) / (alpha + T + t)), tail);
     return aliveExpectation * probabilityAlive(p, x, tx, T);
   });
+}
+
+/**
+ * 1 − e^lnFactor · ₂F₁, the bracket of eqs. (9) and (10). Where ₂F₁ is positive, expm1 keeps
+ * precision when the product is ≈ 1 (small t); when a + b + x < 1 its third parameter is negative and so may be
+ * ₂F₁ (a U-shaped dropout distribution), which logs cannot carry: the sign is carried separately.
+ */
+function oneMinusTail(lnFactor: number, hyp: { sign: -1 | 0 | 1; log: number }): number {
+  if (hyp.sign === 0) return 1;
+  const lnTail = lnFactor + hyp.log;
+  return hyp.sign > 0 ? -Math.expm1(lnTail) : 1 + Math.exp(lnTail);
 }
 
 /**

@@ -11,7 +11,11 @@
 export interface NelderMeadOptions {
   /** Initial simplex edge per coordinate. Default 0.5 (in log-parameter space: a factor of e^0.5 ≈ 1.65). */
   initialStep?: number;
-  /** Converged when the simplex's function values span at most fTolerance (absolute). Default 1e-10. */
+  /**
+   * Converged when the simplex's function values span at most fTolerance × max(1, |f|). Default 1e-10. Relative,
+   * because a log-likelihood summed over millions of customers carries rounding noise far above any fixed
+   * absolute tolerance: an absolute one would never be met and every fit would run to maxIterations.
+   */
   fTolerance?: number;
   /** ... and every vertex is within xTolerance of the best one in every coordinate. Default 1e-9. */
   xTolerance?: number;
@@ -87,7 +91,7 @@ export function nelderMead(
       fSpread = Math.max(fSpread, Math.abs(v.f - best.f));
       for (let j = 0; j < n; j++) xSpread = Math.max(xSpread, Math.abs(v.x[j]! - best.x[j]!));
     }
-    if (Number.isFinite(best.f) && fSpread <= fTol && xSpread <= xTol) {
+    if (Number.isFinite(best.f) && fSpread <= fTol * Math.max(1, Math.abs(best.f)) && xSpread <= xTol) {
       converged = true;
       break;
     }
@@ -139,7 +143,7 @@ export function nelderMead(
 
 /**
  * Minimise from each start; each start is restarted from its own optimum (a fresh, full-size simplex) until a
- * restart improves the objective by no more than fTolerance. Returns the best point over all starts.
+ * restart improves the objective by no more than fTolerance × max(1, |f|). Returns the best point over all starts.
  */
 export function minimise(
   objective: Objective,
@@ -162,7 +166,7 @@ export function minimise(
       evaluations += next.evaluations;
       const improvement = current.fx - next.fx;
       if (next.fx <= current.fx) current = next;
-      if (!(improvement > fTol)) break;
+      if (!(improvement > fTol * Math.max(1, Math.abs(current.fx)))) break;
     }
     if (overall === undefined || current.fx < overall.fx) overall = current;
   }

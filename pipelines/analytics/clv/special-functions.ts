@@ -39,7 +39,7 @@ export function lgamma(x: number): number {
 export interface Hyp2f1Options {
   /** Stop when the bound on the remaining tail is below `tolerance` × |partial sum|. Default 1e-15. */
   tolerance?: number;
-  /** Convergence guard: throw instead of summing more than this many terms. Default 1,000,000. */
+  /** Convergence guard: throw instead of summing more than this many terms past where the terms settle. Default 1,000,000. */
   maxTerms?: number;
   /**
    * "auto" (default) applies Euler's transformation when 0 ≤ z < 1 and c − a − b < 0 (see `hyp2f1`);
@@ -63,6 +63,22 @@ export function logHyp2f1(a: number, b: number, c: number, z: number, options: H
   const { logPrefactor, sum } = hyp2f1Parts(a, b, c, z, options);
   if (!(sum > 0)) throw new RangeError(`logHyp2f1: 2F1(${a}, ${b}; ${c}; ${z}) is not positive`);
   return logPrefactor + Math.log(sum);
+}
+
+/**
+ * ₂F₁ as sign × e^log, for real |z| < 1 whatever its sign: with c < 0 (the BG/NBD's a + b − 1 when a + b < 1, a
+ * U-shaped dropout distribution) the function can be negative, and its logarithm then does not exist.
+ */
+export function signedLogHyp2f1(
+  a: number,
+  b: number,
+  c: number,
+  z: number,
+  options: Hyp2f1Options = {},
+): { sign: -1 | 0 | 1; log: number } {
+  const { logPrefactor, sum } = hyp2f1Parts(a, b, c, z, options);
+  if (sum === 0) return { sign: 0, log: Number.NEGATIVE_INFINITY };
+  return { sign: sum > 0 ? 1 : -1, log: logPrefactor + Math.log(Math.abs(sum)) };
 }
 
 /**
@@ -95,12 +111,14 @@ function hyp2f1Parts(
 /** Σₙ (a)ₙ(b)ₙ / ((c)ₙ n!) zⁿ with a tail bound as the stopping rule and a hard cap on the number of terms. */
 function gaussSeries(a: number, b: number, c: number, z: number, options: Hyp2f1Options): number {
   const tolerance = options.tolerance ?? 1e-15;
-  const maxTerms = options.maxTerms ?? 1_000_000;
   // The term ratio ρₙ = (a+n)(b+n) z / ((c+n)(n+1)) tends to z, but for n below max(|a|, |b|, |c|) it can exceed 1
   // (terms still growing) or be tiny by accident (a ≈ 0), so a small term alone proves nothing there.
   // Past nSettled the ratio moves monotonically towards z and the tail after term n is at most
   // |termₙ| ρ / (1 − ρ) with ρ = max(|ρₙ|, |z|) < 1.
   const nSettled = 2 * Math.max(Math.abs(a), Math.abs(b), Math.abs(c)) + 2;
+  // The guard counts terms after nSettled: with large parameters (a heavy buyer, a large fitted b) the convergence
+  // test only starts there, and a guard below it would give up on a series that converges.
+  const maxTerms = nSettled + (options.maxTerms ?? 1_000_000);
   let term = 1;
   let sum = 1;
   for (let n = 0; n < maxTerms; n++) {

@@ -76,6 +76,19 @@ describe("BG/NBD building blocks", () => {
     }
   });
 
+  it("handles a U-shaped dropout distribution (a + b < 1), where ₂F₁ turns negative, as the model integrates", () => {
+    // A customer with no repeat purchase by T is alive for sure and their λ's posterior is Gamma(r, α + T), p's
+    // is unchanged: E[Y(t) | x = 0, T] is E[X(t)] with α + T in place of α.
+    const params = { r: 0.5, alpha: 3, a: 0.4, b: 0.45 };
+    for (const t of [1, 10, 52]) {
+      relClose(expectedTransactionsNew(params, t), expectedTransactionsByIntegration(params, t), 1e-9);
+      for (const T of [0, 20]) {
+        const shifted = { ...params, alpha: params.alpha + T };
+        relClose(expectedTransactions(params, t, 0, 0, T), expectedTransactionsByIntegration(shifted, t), 1e-9);
+      }
+    }
+  });
+
   it("E[X(t)] starts with slope E[λ] = r/α, and E[Y(t) | x=0, t_x=0, T=0] = E[X(t)]", () => {
     const params = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
     relClose(expectedTransactionsNew(params, 1e-6) / 1e-6, params.r / params.alpha, 1e-5);
@@ -124,6 +137,16 @@ describe("BG/NBD on CDNOW (Fader, Hardie & Lee 2005)", () => {
     for (const key of ["r", "alpha", "a", "b"] as const) relClose(fit[key], lifetimes[key], 1e-5);
     // and it is at least as good a maximum as lifetimes' point
     expect(fit.logLikelihood).toBeGreaterThanOrEqual(bgNbdLogLikelihood(lifetimes, summaries));
+  });
+
+  it("converges on a large sample: the same data weighted ×100,000 gives the same maximum", () => {
+    // The log-likelihood is then ~1e9, whose rounding noise no absolute tolerance could get under.
+    const heavy = fitBgNbd(summaries.map((s) => ({ ...s, weight: 100_000 })));
+    expect(heavy.converged).toBe(true);
+    // ... in about as many steps (with an absolute tolerance it took over 100 times as many)
+    expect(heavy.evaluations).toBeLessThan(2 * fit.evaluations);
+    expect(heavy.subjects).toBe(235_700_000);
+    for (const key of ["r", "alpha", "a", "b"] as const) relClose(heavy[key], fit[key], 1e-5);
   });
 
   it("ranks the customers expected to buy most next week as the lifetimes Quickstart does", () => {

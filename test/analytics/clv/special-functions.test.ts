@@ -54,6 +54,11 @@ describe("hyp2f1 (Gauss series with Euler transformation and convergence guard)"
     close(hyp2f1(2.243, 4.426, 4.219, 1 / 44.274), 1.0552400247432681824, 1e-14);
   });
 
+  it("sums series whose terms only settle after more than a million terms' worth of parameter", () => {
+    // ₂F₁(a, b; b; z) = (1 − z)^−a again, with b = 600,000 (a large fitted b, or a very heavy buyer)
+    close(hyp2f1(0.7, 6e5, 6e5, 0.99, { transform: "none" }), Math.pow(0.01, -0.7), 1e-9);
+  });
+
   it("refuses what it cannot sum", () => {
     expect(() => hyp2f1(1, 1, 2, 1)).toThrow(/\|z\| < 1/);
     expect(() => hyp2f1(1, 1, -2, 0.5)).toThrow(/pole/);
