@@ -58,8 +58,11 @@ export interface FileLoadOptions {
   readonly fullRefresh?: boolean;
 }
 
-const FILE_ROWS = "landing.__file_rows";
-const READER_REJECTS = "landing.__reader_rejects";
+// The run's working tables are temporary: they never reach the database file, so committing a load writes only
+// what raw keeps (at a million rows, persisting them cost more than reading the files).
+const FILE_ROWS = "temp.main.__file_rows";
+const READER_REJECTS = "temp.main.__reader_rejects";
+const VALID_ROWS = "temp.main.__valid_rows";
 
 /** Splits a CSV header line into names (quoted names allowed). */
 function parseHeader(line: string, delimiter: string): string[] {
@@ -206,9 +209,13 @@ async function readXlsx(
   return { header, rows };
 }
 
-/** Stages files into FILE_ROWS (contract columns as text + `__file`, `__line`, `__payload`, `__missing`). */
+/**
+ * Stages files into FILE_ROWS: contract columns as text + `__file`, `__line`, `__payload` (the row as the file
+ * had it, kept for rejected rows only), `__missing` and `__reason` (why the row breaks the contract, '' if not).
+ */
 class FileStager {
   private readonly mapper: HeaderMapper;
+  private readonly reasonSql: string;
   readonly drift: FileDrift[] = [];
 
   constructor(
@@ -217,13 +224,14 @@ class FileStager {
     headerAliases: Readonly<Record<string, string>> | undefined,
   ) {
     this.mapper = new HeaderMapper(table, headerAliases);
+    this.reasonSql = rejectionReasonSql(table);
   }
 
   async createTables(): Promise<void> {
     const columns = this.table.columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(", ");
     await this.connection.run(`
-      create or replace table ${FILE_ROWS} (${columns}, __file INTEGER, __line BIGINT, __payload VARCHAR, __missing VARCHAR);
-      create or replace table ${READER_REJECTS} (__file INTEGER, line BIGINT, reason VARCHAR, payload VARCHAR);`);
+      create or replace temp table __file_rows (${columns}, __file INTEGER, __line BIGINT, __payload VARCHAR, __missing VARCHAR, __reason VARCHAR);
+      create or replace temp table __reader_rejects (__file INTEGER, line BIGINT, reason VARCHAR, payload VARCHAR);`);
   }
 
   private noteDrift(file: string, unknown: string[], missing: string[]): void {
@@ -248,17 +256,26 @@ class FileStager {
       const from = source.get(c.name);
       return from ? `${quoteIdent(from)} as ${quoteIdent(c.name)}` : `null as ${quoteIdent(c.name)}`;
     });
-    const payload = `to_json(struct_pack(${names.map((n) => `${quoteIdent(n)} := ${quoteIdent(n)}`).join(", ")}))::varchar`;
+    const original = `struct_pack(${names.map((n) => `${quoteIdent(n)} := ${quoteIdent(n)}`).join(", ")})`;
     const columns = names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(", ");
     const comment = commentPrefix ? `, comment = ${quoteLiteral(commentPrefix)}` : "";
     await this.connection.run("drop table if exists csv_rejects; drop table if exists csv_scans;");
+    // One pass: read, map, judge. The row's original text is serialised only when the row is rejected.
     await this.connection.run(`
       insert into ${FILE_ROWS}
-      select ${select.join(", ")}, ${fileIndex}, row_number() over (), ${payload}, ${quoteLiteral(missing.join(","))}
-      from read_csv(${quoteLiteral(decoded.readPath)}, header = true, auto_detect = false, columns = {${columns}},
-                    delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"'${comment},
-                    ignore_errors = true, store_rejects = true,
-                    rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`);
+      select * exclude (__original, __missing, __judged), case when __judged <> '' then to_json(__original)::varchar end,
+             __missing, __judged
+      from (
+        select *, ${this.reasonSql} as __judged
+        from (
+          select ${select.join(", ")}, ${fileIndex} as __file, row_number() over () + 1 as __line, ${original} as __original,
+                 ${quoteLiteral(missing.join(","))} as __missing
+          from read_csv(${quoteLiteral(decoded.readPath)}, header = true, auto_detect = false, columns = {${columns}},
+                        delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"'${comment},
+                        ignore_errors = true, store_rejects = true,
+                        rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')
+        )
+      )`);
     const rejected = await queryRows<{ line: number }>(this.connection, "select distinct line from csv_rejects");
     const skipped = skippedLines(
       decoded.text,
@@ -267,12 +284,15 @@ class FileStager {
     );
     // Row k is on line k + 1 unless the reader skipped lines before it: with skipped lines
     // s1 < s2 < ..., the k-th row sits on line k + 1 + #{i : s_i - (i - 1) <= k + 1}.
-    await this.connection.run(`
-      create or replace temp table skipped_lines as
-        select unnest(${`[${skipped.join(",")}]::bigint[]`}) as line, generate_subscripts(${`[${skipped.join(",")}]::bigint[]`}, 1) as rank;
-      update ${FILE_ROWS} set __line = __line + 1 + (
-        select count(*) from skipped_lines as s where s.line - (s.rank - 1) <= ${FILE_ROWS}.__line + 1)
-      where __file = ${fileIndex};`);
+    // (Rows were staged with __line = k + 1.)
+    if (skipped.length > 0) {
+      await this.connection.run(`
+        create or replace temp table skipped_lines as
+          select unnest(${`[${skipped.join(",")}]::bigint[]`}) as line, generate_subscripts(${`[${skipped.join(",")}]::bigint[]`}, 1) as rank;
+        update ${FILE_ROWS} set __line = __line + (
+          select count(*) from skipped_lines as s where s.line - (s.rank - 1) <= __file_rows.__line)
+        where __file = ${fileIndex};`);
+    }
     if (rejected.length) {
       await this.connection.run(`
         insert into ${READER_REJECTS}
@@ -287,7 +307,7 @@ class FileStager {
     const { source, unknown, missing } = this.mapper.map(names);
     this.noteDrift(file, unknown, missing);
     const positions = this.table.columns.map((c) => (source.has(c.name) ? names.indexOf(source.get(c.name)!) : -1));
-    const appender = await this.connection.createAppender("__file_rows", "landing");
+    const appender = await this.connection.createAppender("__file_rows", "main", "temp");
     const text = (a: DuckDBAppender, v: string | null | undefined) => (v == null ? a.appendNull() : a.appendVarchar(v));
     try {
       for (const { line, cells } of rows) {
@@ -296,11 +316,13 @@ class FileStager {
         appender.appendBigInt(BigInt(line));
         appender.appendVarchar(JSON.stringify(Object.fromEntries(names.map((n, i) => [n, cells[i] ?? null]))));
         appender.appendVarchar(missing.join(","));
+        appender.appendNull(); // judged below, in SQL like the CSV rows
         appender.endRow();
       }
     } finally {
       appender.closeSync();
     }
+    await this.connection.run(`update ${FILE_ROWS} set __reason = ${this.reasonSql} where __file = ${fileIndex}`);
   }
 }
 
@@ -379,29 +401,27 @@ export async function loadFileStream(
     const scope = stream.replaceScope?.length ? stream.replaceScope.join(", ") : undefined;
     // One pass judges every row; among valid rows, a later file of this run covering the same scope wins.
     await connection.run(`
-      create or replace table landing.__checked as
-      select *, ${rejectionReasonSql(table)} as __reason from ${FILE_ROWS};
-      create or replace table landing.__valid as
-      select ${typedSelectSql(table)}, __file, __line from landing.__checked where __reason = '';`);
+      create or replace temp table __valid_rows as
+      select ${typedSelectSql(table)}, __file, __line from ${FILE_ROWS} where __reason = '';`);
     const quarantinedBefore = await countRows(
       connection,
       `select 1 from meta.quarantine where run_id = ${quoteLiteral(runId)} and source = ${quoteLiteral(source)} and stream = ${quoteLiteral(table.name)}`,
     );
     await connection.run(`
       insert into meta.quarantine
-        select ${meta}, ${location}, __reason, __payload, ${stamp} from landing.__checked where __reason <> '';
+        select ${meta}, ${location}, __reason, __payload, ${stamp} from ${FILE_ROWS} where __reason <> '';
       insert into meta.quarantine
         select ${meta}, ${fileName} || ' line ' || line, reason, payload, ${stamp} from ${READER_REJECTS};`);
     const replacedInRun = scope
       ? await countRows(
           connection,
-          `select 1 from landing.__valid qualify max(__file) over (partition by ${scope}) > __file`,
+          `select 1 from ${VALID_ROWS} qualify max(__file) over (partition by ${scope}) > __file`,
         )
       : 0;
     await connection.run(`
       insert into ${landing}
       select * exclude (__file, __line), ${quoteLiteral(runId)}, ${stamp}, ${location}
-      from landing.__valid
+      from ${VALID_ROWS}
       ${scope ? `qualify max(__file) over (partition by ${scope}) = __file` : ""}
       order by __file, __line`);
     const duplicates = await quarantineSupersededDuplicates(connection, runId, source, table);
@@ -416,7 +436,7 @@ export async function loadFileStream(
     const perFile = await queryRows<{ file: number; read: number; rejected: number }>(
       connection,
       `select __file as file, sum(n) as read, sum(bad) as rejected from (
-         select __file, count(*) as n, count(*) filter (where __reason <> '') as bad from landing.__checked group by all
+         select __file, count(*) as n, count(*) filter (where __reason <> '') as bad from ${FILE_ROWS} group by all
          union all select __file, count(*), count(*) from ${READER_REJECTS} group by all
        ) group by all order by 1`,
     );
@@ -477,8 +497,8 @@ export async function loadFileStream(
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });
     await connection.run(
-      `drop table if exists ${FILE_ROWS}; drop table if exists ${READER_REJECTS}; drop table if exists landing.__checked;
-       drop table if exists landing.__valid; drop table if exists ${landing};`,
+      `drop table if exists ${FILE_ROWS}; drop table if exists ${READER_REJECTS}; drop table if exists ${VALID_ROWS};
+       drop table if exists ${landing};`,
     );
   }
   return {
