@@ -9,6 +9,7 @@
  * (a partner's month) replaces what earlier files said about it. A run's new files are applied in
  * one transaction and reconciled: rows read = loaded + quarantined, per file and in total.
  */
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -105,33 +106,47 @@ function uniqueNames(headers: readonly string[]): string[] {
   });
 }
 
-/** A CSV file decoded: its encoding, the path DuckDB should read, its header line and text. */
+/** A CSV file decoded: its encoding, the path DuckDB should read, its header line and its UTF-8 bytes. */
 interface DecodedCsv {
   readonly encoding: string;
   readonly readPath: string;
   readonly headerLine: string;
-  readonly text: string;
+  readonly utf8: Buffer;
 }
+
+/** Bytes per chunk when converting GB18030 to UTF-8. */
+const DECODE_CHUNK = 16 * 1024 * 1024;
 
 /**
  * Decodes a CSV file: read as is when it is UTF-8, else from a UTF-8 copy (Chinese partners'
- * spreadsheets export GBK, which GB18030 contains).
+ * spreadsheets export GBK, which GB18030 contains). Works on bytes, never on the whole file as one
+ * string: a JavaScript string cannot hold more than about 512 MB, and exports of a million rows are larger.
  */
 function decodeCsv(bytes: Buffer, path: string, scratchDir: string): DecodedCsv {
-  let text: string;
+  let utf8 = bytes;
   let encoding: string;
   let readPath = path;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  if (isUtf8(bytes)) {
     encoding = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? "utf-8 (BOM)" : "utf-8";
-  } catch {
-    text = new TextDecoder("gb18030").decode(bytes);
+  } else {
+    const decoder = new TextDecoder("gb18030");
+    const parts: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += DECODE_CHUNK) {
+      const last = at + DECODE_CHUNK >= bytes.length;
+      parts.push(Buffer.from(decoder.decode(bytes.subarray(at, at + DECODE_CHUNK), { stream: !last })));
+    }
+    utf8 = Buffer.concat(parts);
     encoding = "gb18030";
     readPath = join(scratchDir, `${createHash("sha1").update(path).digest("hex")}.csv`);
-    writeFileSync(readPath, text);
+    writeFileSync(readPath, utf8);
   }
-  const end = text.search(/\r?\n/);
-  return { encoding, readPath, headerLine: (end === -1 ? text : text.slice(0, end)).replace(/^\uFEFF/, ""), text };
+  const newline = utf8.indexOf(0x0a);
+  const headerLine = utf8
+    .subarray(0, newline === -1 ? utf8.length : newline)
+    .toString("utf8")
+    .replace(/\r$/, "")
+    .replace(/^\uFEFF/, "");
+  return { encoding, readPath, headerLine, utf8 };
 }
 
 /**
@@ -139,16 +154,26 @@ function decodeCsv(bytes: Buffer, path: string, scratchDir: string): DecodedCsv 
  * lines and lines it cannot parse, in ascending order. Used to turn row positions back into line
  * numbers. (A quoted value spanning lines would shift this; partner files do not have them.)
  */
-function skippedLines(text: string, commentPrefix: string | undefined, rejectedLines: readonly number[]): number[] {
+function skippedLines(utf8: Buffer, commentPrefix: string | undefined, rejectedLines: readonly number[]): number[] {
   const skipped = new Set(rejectedLines);
+  // Trailing line breaks end the file; they are not blank lines.
+  let end = utf8.length;
+  while (end > 0 && utf8[end - 1] === 0x0a) end -= end > 1 && utf8[end - 2] === 0x0d ? 2 : 1;
+  const body = utf8.subarray(0, end);
+  const prefix = commentPrefix === undefined ? undefined : Buffer.from(commentPrefix, "utf8");
   // Only empty lines are skipped silently; a line of spaces is read (and rejected as unreadable).
-  const hasBlank = /\n\r?\n/.test(text.replace(/(\r?\n)+$/, "\n"));
-  const hasComment = commentPrefix !== undefined && text.includes(`\n${commentPrefix}`);
+  const hasBlank = body.indexOf("\n\n") !== -1 || body.indexOf("\n\r\n") !== -1;
+  const hasComment = prefix !== undefined && body.indexOf(Buffer.concat([Buffer.from("\n"), prefix])) !== -1;
   if (hasBlank || hasComment) {
-    const lines = text.replace(/(\r?\n)+$/, "").split("\n");
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      if (/^\r?$/.test(line) || (commentPrefix !== undefined && line.startsWith(commentPrefix))) skipped.add(i + 1);
+    let at = body.indexOf(0x0a);
+    for (let line = 2; at !== -1; line++) {
+      const from = at + 1;
+      const next = body.indexOf(0x0a, from);
+      const to = next === -1 ? body.length : next;
+      const empty = to === from || (to === from + 1 && body[from] === 0x0d);
+      if (empty || (prefix !== undefined && body.subarray(from, from + prefix.length).equals(prefix)))
+        skipped.add(line);
+      at = next;
     }
   }
   return [...skipped].sort((a, b) => a - b);
@@ -278,7 +303,7 @@ class FileStager {
       )`);
     const rejected = await queryRows<{ line: number }>(this.connection, "select distinct line from csv_rejects");
     const skipped = skippedLines(
-      decoded.text,
+      decoded.utf8,
       commentPrefix,
       rejected.map((r) => r.line),
     );
