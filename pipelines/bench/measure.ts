@@ -101,13 +101,14 @@ class TreeSampler {
 export async function measureStep<T>(
   step: StepName,
   args: unknown,
-  options: { cwd: string; logFile: string },
+  options: { cwd: string; logFile: string; env?: NodeJS.ProcessEnv },
 ): Promise<Measured<T>> {
   const log = openSync(options.logFile, "a");
   const loadBefore = loadavg()[0]!;
   try {
     const child = fork(CHILD, [step, JSON.stringify(args)], {
       cwd: options.cwd,
+      env: { ...process.env, ...options.env },
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", log, log, "ipc"],
     });

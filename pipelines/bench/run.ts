@@ -17,6 +17,7 @@
  * Ours and the baseline alternate (ours, baseline, ours, …) and the medians are reported. Prints a markdown table
  * to paste into the README, and writes it with the raw numbers to data/bench/results-<date>.{md,json}.
  */
+import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -72,6 +73,7 @@ function options() {
       steps: { type: "string" },
       seed: { type: "string", default: "42" },
       "reports-repeat": { type: "string", default: "1" },
+      "duckdb-memory-limit": { type: "string" },
     },
     allowPositionals: false,
   });
@@ -92,7 +94,11 @@ function options() {
     if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
   }
   if (!Number.isSafeInteger(seed)) throw new Error("--seed must be an integer");
-  return { sizes, steps, repeat, reportsRepeat, seed };
+  const memoryLimit = values["duckdb-memory-limit"];
+  if (memoryLimit !== undefined && !/^\d+(\.\d+)?\s*[KMGT]i?B$/i.test(memoryLimit)) {
+    throw new Error("--duckdb-memory-limit takes a size like 1.6GB");
+  }
+  return { sizes, steps, repeat, reportsRepeat, seed, memoryLimit };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -139,7 +145,8 @@ async function main(): Promise<void> {
 
   const run = async <T>(step: StepName, args: unknown, what: string): Promise<Measured<T>> => {
     const started = Date.now();
-    const measured = await measureStep<T>(step, args, { cwd: PROJECT_ROOT, logFile });
+    const env = opts.memoryLimit ? { BENCH_DUCKDB_MEMORY_LIMIT: opts.memoryLimit } : {};
+    const measured = await measureStep<T>(step, args, { cwd: PROJECT_ROOT, logFile, env });
     const result = measured.result as { ms?: number; error?: string } | undefined;
     const status = measured.ok && !result?.error ? "" : `  FAILED: ${measured.error ?? result?.error}`;
     say(
@@ -279,7 +286,7 @@ async function main(): Promise<void> {
   }
 
   const machine = await describeMachine();
-  const markdown = renderMarkdown(results, machine, opts.repeat);
+  const markdown = renderMarkdown(results, machine, opts.repeat, opts.memoryLimit);
   say(`\n${markdown}`);
   writeFileSync(join(BENCH_DIR, `results-${stamp}.md`), `${markdown}\n`);
   writeFileSync(join(BENCH_DIR, `results-${stamp}.json`), `${JSON.stringify({ machine, results }, null, 2)}\n`);
@@ -294,7 +301,16 @@ async function describeMachine() {
     );
     return row;
   });
+  let commit = "unknown";
+  try {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: PROJECT_ROOT, encoding: "utf8" }).trim();
+    commit =
+      git("rev-parse", "--short", "HEAD") + (git("status", "--porcelain", "--untracked-files=no") ? "+changes" : "");
+  } catch {
+    // not a git checkout
+  }
   return {
+    commit,
     date: new Date().toISOString().slice(0, 10),
     cpu: cpus()[0]?.model ?? "unknown CPU",
     cores: cpus().length,
@@ -310,11 +326,13 @@ function renderMarkdown(
   results: readonly SizeResult[],
   machine: Awaited<ReturnType<typeof describeMachine>>,
   repeat: number,
+  memoryLimit: string | undefined,
 ) {
   const out: string[] = [];
   out.push(
-    `Benchmark ${machine.date}: ${machine.cpu}, ${machine.cores} cores, ${machine.memory} RAM, Node ${machine.node}, ` +
-      `DuckDB ${machine.duckdb} (threads ${machine.duckdbThreads}, memory_limit ${machine.duckdbMemoryLimit}). ` +
+    `Benchmark ${machine.date}, code ${machine.commit}: ${machine.cpu}, ${machine.cores} cores, ${machine.memory} RAM, ` +
+      `Node ${machine.node}, DuckDB ${machine.duckdb} (threads ${machine.duckdbThreads}, memory_limit ` +
+      `${memoryLimit ? `${memoryLimit}, set by --duckdb-memory-limit` : `${machine.duckdbMemoryLimit}, its default`}). ` +
       `Medians of ${repeat}, ours and the baseline alternating; ratio = wall clock (what the targets are about), ` +
       `CPU-time ratio = the same from the CPU time of the step's process (steadier on a shared machine); ` +
       `peak = summed RSS of the step's process tree. Load average during the steps: ${loadRange(results)}.`,
@@ -491,8 +509,8 @@ function renderDetails(results: readonly SizeResult[]): string[] {
       const part = (runs: typeof runner, key: "modelsMs" | "testsMs") =>
         seconds(median(runs.map((r) => r.result[key])));
       out.push(
-        `  - build: runner models ${part(runner, "modelsMs")}, tests ${part(runner, "testsMs")}; ` +
-          `bare models ${part(bare, "modelsMs")}, tests ${part(bare, "testsMs")}; slowest models (runner run 1): ` +
+        `  - build (start to last model / after it: tests, checkpoint, close): runner ${part(runner, "modelsMs")} / ` +
+          `${part(runner, "testsMs")}; bare ${part(bare, "modelsMs")} / ${part(bare, "testsMs")}; slowest models (runner run 1): ` +
           (runner[0]?.result.slowest ?? []).map((m) => `${m.model} ${seconds(m.ms)}`).join(", "),
       );
     }
