@@ -78,25 +78,19 @@ export function sampleFraction(customerId: string): number {
 }
 
 /**
- * E[Y(t) | x, t_x, T] (BG/NBD eq. 10), by the fitter where it can evaluate it. Two cases it cannot:
- * - x = 0 when a + b < 1 (few customers ever drop out, a valid fit: the demo company's): c = a + b - 1 < 0 makes
- *   2F1 negative, which the fitter's ln 2F1 cannot take. The same equation is evaluated with the signed 2F1.
- * - a and b both very large (everyone drops out with the same probability): the fitter's 2F1 series stops before it
- *   may test convergence. The expectation is then integrated numerically (expectedPurchasesByQuadrature).
+ * E[Y(t) | x, t_x, T] (BG/NBD eq. 10), by the fitter's closed form (which also takes x = 0 with a + b < 1, where
+ * 2F1 turns negative: few customers ever drop out, a valid fit and the demo company's), except when a and b are
+ * both very large (everyone drops out with the same probability): the fitter's 2F1 series then needs millions of
+ * terms per customer before it may test convergence, and the expectation is integrated numerically instead
+ * (expectedPurchasesByQuadrature), as it is if the series refuses.
  */
 export function expectedPurchases(clv: Clv, params: BgNbdParams, t: number, x: number, tx: number, T: number): number {
-  // the fitter's series tests convergence only after 2 max(a, b, c) terms, and gives up after 1,000,000
   if (Math.min(params.a, params.b + x) >= 1 && Math.max(params.a, params.b) + x > 100_000)
     return clv.probabilityAlive(params, x, tx, T) * expectedPurchasesByQuadrature(params, t, x, T);
   try {
     return clv.expectedTransactions(params, t, x, tx, T);
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
-    const { r, alpha, a, b } = params;
-    if (x === 0 && a + b < 1) {
-      const tail = Math.pow((alpha + T) / (alpha + T + t), r) * clv.hyp2f1(r, b, a + b - 1, t / (alpha + T + t));
-      return ((a + b - 1) / (a - 1)) * (1 - tail);
-    }
     return clv.probabilityAlive(params, x, tx, T) * expectedPurchasesByQuadrature(params, t, x, T);
   }
 }

@@ -1,7 +1,7 @@
 // Given rows -> expected rows: the channel marts built by the real models over the hand-written channel company
 // (helpers/channel-company.ts), compared with numbers worked out by hand in the comments.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildFixture, type BuiltFixture } from "./helpers/build-fixture.js";
+import { buildFixture, type BuiltFixture } from "../helpers/build-fixture.js";
 import { channelCompany, PERSONAL_VALUES } from "./helpers/channel-company.js";
 
 let built: BuiltFixture;

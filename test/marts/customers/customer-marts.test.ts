@@ -2,14 +2,14 @@
 // (helpers/customer-company.ts), compared with numbers worked out by hand in the comments.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows, withDatabase } from "../../../pipelines/warehouse/duckdb.js";
-import { buildCustomerFixture, type BuiltCustomerFixture } from "./helpers/build-customer-fixture.js";
+import { buildFixture, type BuiltFixture } from "../helpers/build-fixture.js";
 import { customerCompany, PERSONAL_VALUES } from "./helpers/customer-company.js";
 
-let built: BuiltCustomerFixture;
+let built: BuiltFixture;
 const query = <T = Record<string, unknown>>(sql: string) => built.query<T>(sql);
 
 beforeAll(async () => {
-  built = await buildCustomerFixture("customer-marts", customerCompany());
+  built = await buildFixture("customer-marts", customerCompany());
 });
 
 afterAll(() => built?.remove());

@@ -1,17 +1,17 @@
 /**
- * Builds a hand-written raw fixture into a fresh warehouse with every model of the project (all YAML tests run), in a
- * temporary folder the caller removes.
+ * Builds a hand-written raw fixture into a fresh warehouse with the project's real models (every YAML test runs),
+ * in a temporary folder the caller removes.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildWarehouse, type BuildResult } from "../../../../pipelines/models/build-warehouse.js";
-import { createRawDatabase, queryFile, type RawFixture } from "../../../models/helpers/raw-database.js";
+import { buildWarehouse, type BuildResult } from "../../../pipelines/models/build-warehouse.js";
+import { createRawDatabase, queryFile, type RawFixture } from "../../models/helpers/raw-database.js";
 
-export const projectRoot = fileURLToPath(new URL("../../../..", import.meta.url));
+export const projectRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
-export interface BuiltCustomerFixture {
+export interface BuiltFixture {
   readonly warehousePath: string;
   readonly result: BuildResult;
   /** Runs one query against the built warehouse (read-only). */
@@ -21,7 +21,7 @@ export interface BuiltCustomerFixture {
 }
 
 /** Builds `fixture` through every model of the project; throws like a real build when a model or a test fails. */
-export async function buildCustomerFixture(name: string, fixture: RawFixture): Promise<BuiltCustomerFixture> {
+export async function buildFixture(name: string, fixture: RawFixture): Promise<BuiltFixture> {
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   const rawPath = join(dir, "raw.duckdb");
   const warehousePath = join(dir, "warehouse.duckdb");
