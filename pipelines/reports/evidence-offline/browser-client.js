@@ -24,6 +24,8 @@ import initParquetWasm, { readParquet } from 'parquet-wasm/esm/arrow1.js';
 import parquetWasmUrl from 'parquet-wasm/esm/arrow1_bg.wasm?url';
 
 export { tableFromIPC } from 'apache-arrow';
+/** evidence-offline: DuckDB column types for Evidence's column types (the schema.json beside each parquet file). */
+const DUCKDB_TYPE_OF_EVIDENCE_TYPE = { number: 'DOUBLE', string: 'VARCHAR', date: 'TIMESTAMP', boolean: 'BOOLEAN' };
 
 /** @type {import("@duckdb/duckdb-wasm").AsyncDuckDB} */
 let db;
@@ -125,14 +127,39 @@ let parquetWasm;
  * evidence-offline: fetches one parquet file from the site, decodes it with parquet-wasm and returns Arrow IPC.
  * @param {string} label source.table, for messages
  * @param {string} url
- * @returns {Promise<Uint8Array>}
+ * @returns {Promise<Uint8Array | null>} null when the file has no rows
  */
 async function fetchParquetAsArrowIPC(label, url) {
 	parquetWasm ??= initParquetWasm(parquetWasmUrl);
 	const [response] = await Promise.all([fetch(url), parquetWasm]);
 	if (!response.ok) throw new Error(`Could not load ${label} from ${url}: HTTP ${response.status}`);
 	const parquet = new Uint8Array(await response.arrayBuffer());
-	return readParquet(parquet).intoIPCStream();
+	const table = readParquet(parquet);
+	// A source query with no rows has a parquet file without row groups, which parquet-wasm cannot turn into an
+	// IPC stream (it panics): such a table is created from the source's schema.json instead (see setParquetURLs).
+	if (table.numBatches === 0) {
+		table.free();
+		return null;
+	}
+	return table.intoIPCStream();
+}
+
+/**
+ * evidence-offline: the column list of an empty source table, from the schema.json `evidence sources` writes
+ * beside its parquet file (data/<source>/<table>/<table>.schema.json; the parquet file sits one folder deeper).
+ * @param {string} label
+ * @param {string} parquetUrl
+ * @param {string} table
+ */
+async function emptyTableColumns(label, parquetUrl, table) {
+	const url = parquetUrl.split('/').slice(0, -2).concat(`${table}.schema.json`).join('/');
+	const response = await fetch(url);
+	if (!response.ok) throw new Error(`Could not load the columns of ${label} from ${url}: HTTP ${response.status}`);
+	/** @type {Array<{ name: string, evidenceType: string }>} */
+	const columns = await response.json();
+	return columns
+		.map((c) => `"${c.name.replaceAll('"', '""')}" ${DUCKDB_TYPE_OF_EVIDENCE_TYPE[c.evidenceType] ?? 'VARCHAR'}`)
+		.join(', ');
 }
 
 /**
@@ -164,14 +191,20 @@ export async function setParquetURLs(urls, { append, addBasePath = (x) => x } = 
 
 				const label = `${source}.${table}`;
 				// Download and decode in parallel; insert one at a time on the single connection below.
-				tables.push({ source, table, ipc: fetchParquetAsArrowIPC(label, addBasePath(path)) });
+				tables.push({ source, table, label, url: addBasePath(path), ipc: fetchParquetAsArrowIPC(label, addBasePath(path)) });
 			}
 		}
 		const decoded = await Promise.all(tables.map((t) => t.ipc));
-		for (const [i, { source, table }] of tables.entries()) {
+		for (const [i, { source, table, label, url }] of tables.entries()) {
 			const bytes = decoded[i];
 			await connection.query(`DROP TABLE IF EXISTS "${source}"."${table}";`);
-			await connection.insertArrowFromIPCStream(bytes, { schema: source, name: table, create: true });
+			if (bytes === null) {
+				// evidence-offline: no rows; the pages still query the table, and find it empty
+				const columns = await emptyTableColumns(label, url, table);
+				await connection.query(`CREATE TABLE "${source}"."${table}" (${columns});`);
+			} else {
+				await connection.insertArrowFromIPCStream(bytes, { schema: source, name: table, create: true });
+			}
 		}
 		resolveTables();
 	} catch (e) {
