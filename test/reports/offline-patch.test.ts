@@ -151,4 +151,21 @@ describe("the installed @evidence-dev/universal-sql", () => {
     expect(browserClient).toContain("insertArrowFromIPCStream");
     expect(browserClient).toContain("parquet-wasm/esm/arrow1.js");
   });
+
+  it("keeps a missing date missing in query results (upstream showed it as 1970-01-01)", async () => {
+    const entry = createRequire(import.meta.url).resolve("@evidence-dev/universal-sql");
+    const both = (await import(pathToFileURL(path.join(path.dirname(entry), "client-duckdb/both.js")).href)) as {
+      arrowTableToJSON: (table: unknown) => Array<Record<string, unknown>>;
+    };
+    const arrow = createRequire(import.meta.url)("apache-arrow") as typeof import("apache-arrow");
+    const table = new arrow.Table({
+      region: arrow.vectorFromArray(["CN-GX", "CN-GD"], new arrow.Utf8()),
+      authorised_from: arrow.vectorFromArray([Date.UTC(2024, 7, 29), null], new arrow.DateMillisecond()),
+    });
+    const rows = both.arrowTableToJSON(table).map((row) => ({ ...row }));
+    expect(rows).toEqual([
+      { region: "CN-GX", authorised_from: new Date(Date.UTC(2024, 7, 29)) },
+      { region: "CN-GD", authorised_from: null },
+    ]);
+  });
 });
