@@ -11,10 +11,9 @@ import { copyFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildReports } from "../../pipelines/reports/build-reports.js";
-import { serveStatic } from "../../pipelines/reports/static-server.js";
 import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
 import { demoWarehouse } from "../support/demo-warehouse.js";
-import { launchWatchedBrowser } from "./helpers/browser.js";
+import { openSiteInBrowser } from "./helpers/browser.js";
 import { REPO_ROOT, TEST_SCRATCH } from "./helpers/shared-site.js";
 
 const dir = path.join(TEST_SCRATCH, "clean-site");
@@ -102,8 +101,8 @@ describe("the site of a company with nothing wrong", () => {
   });
 
   it("works in the browser: its inputs re-query the empty tables without an error", async () => {
-    const server = await serveStatic(siteDir);
-    const browser = await launchWatchedBrowser();
+    const server = await openSiteInBrowser(siteDir);
+    const { browser } = server;
     try {
       for (const route of ["/channels/conflict", "/channels/partners/PA0011"]) {
         await browser.page.goto(`${server.url}${route}`, { waitUntil: "networkidle0", timeout: 120_000 });
@@ -120,7 +119,6 @@ describe("the site of a company with nothing wrong", () => {
       expect(browser.consoleErrors.filter((e) => !/Dataset is empty/.test(e))).toEqual([]);
       expect(browser.outsideRequests).toEqual([]);
     } finally {
-      await browser.close();
       await server.close();
     }
   }, 300_000);

@@ -15,11 +15,9 @@ import path from "node:path";
 import { tableFromIPC } from "apache-arrow";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows, quoteLiteral, withDatabase } from "../../pipelines/warehouse/duckdb.js";
-import { serveStatic } from "../../pipelines/reports/static-server.js";
-import type { StaticServer } from "../../pipelines/reports/static-server.js";
 import { demoWarehouse, readManifest } from "../support/demo-warehouse.js";
-import { launchWatchedBrowser } from "./helpers/browser.js";
-import type { WatchedBrowser } from "./helpers/browser.js";
+import { openSiteInBrowser } from "./helpers/browser.js";
+import type { SiteInBrowser } from "./helpers/browser.js";
 import { shownTable, waitUntilShown } from "./helpers/overview-page.js";
 import { sharedSite } from "./helpers/shared-site.js";
 import type { SharedSite } from "./helpers/shared-site.js";
@@ -158,21 +156,17 @@ describe("the churn page finds the planted high-value customers gone quiet", () 
   });
 
   describe("in Chromium", () => {
-    let server: StaticServer;
-    let browser: WatchedBrowser;
+    let served: SiteInBrowser;
     beforeAll(async () => {
-      server = await serveStatic(site.siteDir);
-      browser = await launchWatchedBrowser();
-      await browser.page.setViewport({ width: 1400, height: 1000 });
+      served = await openSiteInBrowser(site.siteDir, 1400);
     });
     afterAll(async () => {
-      await browser?.close();
-      await server?.close();
+      await served?.close();
     });
 
     it("renders the table with exactly those customers, at risk, in the high-value loyal tier", async () => {
-      const { page } = browser;
-      await page.goto(`${server.url}/customers/churn`, { waitUntil: "networkidle0", timeout: 60_000 });
+      const { page } = served.browser;
+      await page.goto(`${served.url}/customers/churn`, { waitUntil: "networkidle0", timeout: 60_000 });
       // The first table headed "Customer key" is the key-customers-gone-quiet table; rows sorted here by key.
       const keysShown = async (): Promise<string[][]> =>
         (await shownTable(page, "Customer key"))
@@ -180,8 +174,8 @@ describe("the churn page finds the planted high-value customers gone quiet", () 
           .sort((a, b) => a[0]!.localeCompare(b[0]!));
       const expected = expectedKeys.map((key) => [key, "At risk 流失风险", "High-value loyal"]);
       expect(await waitUntilShown(keysShown, expected, 60_000)).toEqual(expected);
-      expect(browser.outsideRequests).toEqual([]);
-      expect(browser.consoleErrors).toEqual([]);
+      expect(served.browser.outsideRequests).toEqual([]);
+      expect(served.browser.consoleErrors).toEqual([]);
     });
   });
 });

@@ -14,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import puppeteer from "puppeteer-core";
 import type { Browser, Page, Target } from "puppeteer-core";
+import { serveStatic } from "../../../pipelines/reports/static-server.js";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
@@ -156,6 +157,28 @@ export async function launchWatchedBrowser(): Promise<WatchedBrowser> {
       await browser.close().catch(() => undefined);
       await proxy.close();
       await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A built site served on 127.0.0.1 and a watched Chromium to read it with. */
+export interface SiteInBrowser {
+  url: string;
+  browser: WatchedBrowser;
+  close(): Promise<void>;
+}
+
+/** Serves `siteDir` on loopback and opens a watched Chromium at the given viewport width. */
+export async function openSiteInBrowser(siteDir: string, width = 1280): Promise<SiteInBrowser> {
+  const server = await serveStatic(siteDir);
+  const browser = await launchWatchedBrowser();
+  await browser.page.setViewport({ width, height: 1000 });
+  return {
+    url: server.url,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.close();
     },
   };
 }
