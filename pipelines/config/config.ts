@@ -24,7 +24,10 @@ const sourcesSchema = z
         schema: z.string().default("public"),
         /** How far before the saved cursor each run reads again, for rows committed late (a PostgreSQL interval). */
         lookback: z.string().default("1 hour"),
-        /** A column whose non-null value marks a row deleted in the source (e.g. deleted_at), if tables have one. */
+        /**
+         * A column whose non-null value marks a row deleted in the source (e.g. deleted_at). It applies to
+         * the tables that have it (looked up in the source's information_schema); the others have no soft deletes.
+         */
         soft_delete_column: z.string().optional(),
       })
       .optional(),

@@ -6,12 +6,20 @@
  * - incremental streams: per batch, merged by primary key, with the stream's cursor saved in the
  *   same transaction — so the saved state never runs ahead of what is durably stored.
  * Every unit of work is reconciled from the tables themselves: rows read = loaded + quarantined
- * (+ deleted), or nothing of it is kept.
+ * + deleted, or nothing of it is kept. A record the source marks deleted counts as deleted in
+ * both modes: an incremental load removes its key from raw, a full load leaves it out of the new
+ * raw table.
+ *
+ * Bulk data movement (appenders, insert…select of rows) is SQL; the bookkeeping in `meta`
+ * (stream state, quarantine counts) goes through kysely, typed by the meta schema.
  */
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
+import { sql, type Kysely } from "kysely";
 import type { ZodError } from "zod";
 import { duckdbTypeOf, recordSchema, type TableSpec } from "../contracts/column-spec.js";
 import { queryRows, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
+import { kyselyOn } from "../warehouse/kysely-dialect.js";
+import type { MetaDatabase } from "../warehouse/meta-schema.js";
 import { landingTableName, prepareRawAndLanding, rawTableName } from "./raw-tables.js";
 import { assertReconciles } from "./reconciliation.js";
 import type { LoadResult, RecordStream, SourceRecord } from "./source-stream.js";
@@ -37,8 +45,8 @@ function safeJson(value: unknown): string {
   }
 }
 
-async function countRows(connection: DuckDBConnection, sql: string, params: unknown[] = []): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${sql})`, params);
+async function countRows(connection: DuckDBConnection, query: string, params: unknown[] = []): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${query})`, params);
   return row?.n ?? 0;
 }
 
@@ -69,29 +77,46 @@ export async function quarantineSupersededDuplicates(
   return moved;
 }
 
+type MetaDb = Kysely<MetaDatabase>;
+
 /** The saved extract state of a stream, or undefined before its first successful load. */
 export async function readStreamState(connection: DuckDBConnection, source: string, stream: string): Promise<unknown> {
-  const [row] = await queryRows<{ state: string }>(
-    connection,
-    "select state from meta.stream_state where source = $1 and stream = $2",
-    [source, stream],
-  );
+  return readState(kyselyOn<MetaDatabase>(connection), source, stream);
+}
+
+async function readState(db: MetaDb, source: string, stream: string): Promise<unknown> {
+  const row = await db
+    .selectFrom("meta.stream_state")
+    .select("state")
+    .where("source", "=", source)
+    .where("stream", "=", stream)
+    .executeTakeFirst();
   return row ? JSON.parse(row.state) : undefined;
 }
 
-async function saveStreamState(
-  connection: DuckDBConnection,
-  runId: string,
-  source: string,
-  stream: string,
-  state: unknown,
-): Promise<void> {
-  await connection.run(`insert or replace into meta.stream_state values ($1, $2, $3, $4, (now() at time zone 'UTC'))`, [
-    source,
-    stream,
-    JSON.stringify(state),
-    runId,
-  ] as never);
+async function saveStreamState(db: MetaDb, runId: string, source: string, stream: string, state: unknown) {
+  const values = {
+    state: JSON.stringify(state),
+    run_id: runId,
+    updated_at: sql<string>`(now() at time zone 'UTC')`,
+  };
+  await db
+    .insertInto("meta.stream_state")
+    .values({ source, stream, ...values })
+    .onConflict((oc) => oc.columns(["source", "stream"]).doUpdateSet(values))
+    .execute();
+}
+
+/** Records of this run's load of one stream that are in quarantine. */
+async function quarantinedCount(db: MetaDb, runId: string, source: string, stream: string): Promise<number> {
+  const row = await db
+    .selectFrom("meta.quarantine")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("run_id", "=", runId)
+    .where("source", "=", source)
+    .where("stream", "=", stream)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** Validates one batch into the landing appender and the quarantine; returns what it did. */
@@ -165,8 +190,9 @@ export async function loadRecordStream(
   const { source, table } = stream;
   const incremental = stream.mode === "incremental";
   const loadedAt = new Date().toISOString();
+  const db = kyselyOn<MetaDatabase>(connection);
   await prepareRawAndLanding(connection, source, table);
-  const savedState = incremental ? await readStreamState(connection, source, table.name) : undefined;
+  const savedState = incremental ? await readState(db, source, table.name) : undefined;
 
   const landing = await connection.createAppender(`${source}__${table.name}`, "landing");
   const quarantine = await connection.createAppender("quarantine", "meta");
@@ -185,11 +211,14 @@ export async function loadRecordStream(
       writer.flush();
       onProgress?.(read);
       if (incremental) {
-        const merged = await mergeLandingIntoRaw(connection, runId, source, table, writer.deletedKeys, batch.state);
+        const merged = await mergeLandingIntoRaw(connection, db, runId, source, table, writer.deletedKeys, batch.state);
         loaded += merged.loaded;
         deleted += merged.deleted;
-        writer.deletedKeys.length = 0;
+      } else {
+        // A full load replaces raw, so a deleted record is simply not carried over: it is only counted.
+        deleted += writer.deletedKeys.length;
       }
+      writer.deletedKeys.length = 0;
     }
   } finally {
     landing.closeSync();
@@ -197,15 +226,16 @@ export async function loadRecordStream(
   }
   const expected = stream.expectedCount ? await stream.expectedCount() : undefined;
   if (incremental) {
-    const quarantined = await countRows(
-      connection,
-      "select 1 from meta.quarantine where run_id = $1 and source = $2 and stream = $3",
-      [runId, source, table.name],
-    );
+    const quarantined = await quarantinedCount(db, runId, source, table.name);
     assertReconciles(source, table.name, { read, loaded: loaded + deleted, rejected: quarantined, expected });
     await connection.run(`drop table if exists ${landingTableName(source, table)}`);
   } else {
-    loaded = await replaceRawFromLanding(connection, runId, source, table, { read, expected, state: lastState });
+    loaded = await replaceRawFromLanding(connection, runId, source, table, {
+      read,
+      deleted,
+      expected,
+      state: lastState,
+    });
   }
   return {
     source,
@@ -230,6 +260,7 @@ function keyMatch(table: TableSpec, left: string, right: string): string {
  */
 async function mergeLandingIntoRaw(
   connection: DuckDBConnection,
+  db: MetaDb,
   runId: string,
   source: string,
   table: TableSpec,
@@ -261,7 +292,7 @@ async function mergeLandingIntoRaw(
     if (after - before !== landed) {
       throw new Error(`merge into ${source}.${table.name} stored ${after - before} rows, expected ${landed}`);
     }
-    if (state !== undefined) await saveStreamState(connection, runId, source, table.name, state);
+    if (state !== undefined) await saveStreamState(db, runId, source, table.name, state);
     await connection.run(`delete from ${landing}`);
     crashPoint("load:before-commit");
     await connection.run("commit");
@@ -276,15 +307,16 @@ async function mergeLandingIntoRaw(
 /**
  * Swaps the landing table into raw and reconciles inside one transaction: the counts come from the
  * tables themselves (not from the loader's own counters), so a row lost on the way is caught.
- * Returns the rows loaded.
+ * `deleted`: records read that the source marked deleted (not landed). Returns the rows loaded.
  */
 export async function replaceRawFromLanding(
   connection: DuckDBConnection,
   runId: string,
   source: string,
   table: TableSpec,
-  counts: { read: number; expected?: number | undefined; state?: unknown },
+  counts: { read: number; deleted?: number; expected?: number | undefined; state?: unknown },
 ): Promise<number> {
+  const db = kyselyOn<MetaDatabase>(connection);
   const raw = rawTableName(source, table);
   await connection.run("begin transaction");
   try {
@@ -292,13 +324,14 @@ export async function replaceRawFromLanding(
     await connection.run(`delete from ${raw}`);
     await connection.run(`insert into ${raw} select * from ${landingTableName(source, table)}`);
     const loaded = await countRows(connection, `select 1 from ${raw} where _run_id = $1`, [runId]);
-    const rejected = await countRows(
-      connection,
-      "select 1 from meta.quarantine where run_id = $1 and source = $2 and stream = $3",
-      [runId, source, table.name],
-    );
-    assertReconciles(source, table.name, { read: counts.read, loaded, rejected, expected: counts.expected });
-    if (counts.state !== undefined) await saveStreamState(connection, runId, source, table.name, counts.state);
+    const rejected = await quarantinedCount(db, runId, source, table.name);
+    assertReconciles(source, table.name, {
+      read: counts.read,
+      loaded: loaded + (counts.deleted ?? 0),
+      rejected,
+      expected: counts.expected,
+    });
+    if (counts.state !== undefined) await saveStreamState(db, runId, source, table.name, counts.state);
     crashPoint("load:before-commit");
     await connection.run("commit");
     return loaded;

@@ -12,7 +12,7 @@ import { ConfigError, secretFromEnv, type WarehouseConfig, type WarehousePaths }
 import { prepareDemoCompany, startDemoSources } from "../demo/index.js";
 import type { FileStream } from "../load/file-loader.js";
 import type { RecordStream } from "../load/source-stream.js";
-import { crmApiSource } from "../sources/crm-api-source.js";
+import { crmApiSource, describeRetry } from "../sources/crm-api-source.js";
 import { postgresSource } from "../sources/postgres-source.js";
 import { templateStreams } from "../sources/templates.js";
 
@@ -41,7 +41,7 @@ interface Endpoints {
   partnerDropsDir?: string;
 }
 
-function streamsFor(endpoints: Endpoints, fullRefresh: boolean) {
+function streamsFor(endpoints: Endpoints, fullRefresh: boolean, log: (line: string) => void) {
   const closers: Array<() => Promise<void>> = [];
   const recordStreams: RecordStream[] = [];
   const fileStreams: FileStream[] = [];
@@ -51,12 +51,20 @@ function streamsFor(endpoints: Endpoints, fullRefresh: boolean) {
       ...endpoints.orderSystem,
       tables: orderSystemTables,
       fullRefresh,
+      onNotice: log,
     });
     recordStreams.push(...source.streams);
     closers.push(source.close);
   }
   if (endpoints.crm) {
-    const source = crmApiSource({ name: "crm", ...endpoints.crm, tables: crmTables, fullRefresh });
+    // Every retry is one line of the run's output (the token is never in it).
+    const source = crmApiSource({
+      name: "crm",
+      ...endpoints.crm,
+      tables: crmTables,
+      fullRefresh,
+      onRetry: (event) => log(`  ${describeRetry("crm", event)}`),
+    });
     recordStreams.push(...source.streams);
     closers.push(source.close);
   }
@@ -87,7 +95,7 @@ export async function connectSources(
       `demo company ready (seed ${manifest.seed}, scale ${manifest.scale}) in ${Date.now() - started} ms: ` +
         `order system ${demo.orderSystem.connectionString}, CRM ${demo.crm.baseUrl}, partner drops ${demo.partnerDropsDir}`,
     );
-    const { recordStreams, fileStreams, closers } = streamsFor(demo, options.fullRefresh ?? false);
+    const { recordStreams, fileStreams, closers } = streamsFor(demo, options.fullRefresh ?? false, log);
     return {
       recordStreams,
       fileStreams,
@@ -116,7 +124,7 @@ export async function connectSources(
     };
   }
   if (partner_files) endpoints.partnerDropsDir = partner_files.drop_dir;
-  const { recordStreams, fileStreams, closers } = streamsFor(endpoints, options.fullRefresh ?? false);
+  const { recordStreams, fileStreams, closers } = streamsFor(endpoints, options.fullRefresh ?? false, log);
   if (templates) fileStreams.push(...templateStreams(resolve(paths.projectRoot, templates.dir)));
   return {
     recordStreams,

@@ -8,6 +8,8 @@
  * then does the stream fail with a message saying what to check. Incremental by `updated_since`:
  * the saved state is the newest `updated_at` seen, saved when the whole entity has been read
  * (pages need not be in `updated_at` order), and the next run asks from there (ties re-read and merged).
+ * Each retry is reported through `onRetry` (the run prints one line per retry, see `describeRetry`);
+ * the token is sent only in the Authorization header and scrubbed from every reason and error.
  */
 import { z } from "zod";
 import type { TableSpec } from "../contracts/column-spec.js";
@@ -33,7 +35,25 @@ export interface CrmApiSourceConfig {
   /** Injectable for tests; defaults to the global fetch. */
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
-  readonly onRetry?: (event: { url: string; attempt: number; reason: string; waitMs: number }) => void;
+  readonly onRetry?: (event: CrmRetryEvent) => void;
+}
+
+/** A request that failed and will be tried again after `waitMs`. */
+export interface CrmRetryEvent {
+  /** The entity being read, e.g. `customers`. */
+  readonly entity: string;
+  /** Path and query of the request (the token is never in it: it travels in a header). */
+  readonly url: string;
+  /** 1 for the first retry. */
+  readonly attempt: number;
+  readonly maxRetries: number;
+  readonly reason: string;
+  readonly waitMs: number;
+}
+
+/** One line of run output for a retry: `crm.customers: retry 1 of 5 in 1.0 s — <reason>`. */
+export function describeRetry(source: string, event: CrmRetryEvent): string {
+  return `${source}.${event.entity}: retry ${event.attempt} of ${event.maxRetries} in ${(event.waitMs / 1000).toFixed(1)} s — ${event.reason}`;
 }
 
 export class CrmApiError extends Error {
@@ -139,7 +159,14 @@ export function crmApiSource(config: CrmApiSourceConfig): { streams: RecordStrea
         }
         const backoff = backoffMs * 2 ** tries * (0.5 + Math.random() / 2);
         const waitMs = Math.min(error.retryAfterMs ?? backoff, maxRetryAfterMs);
-        config.onRetry?.({ url: url.pathname + url.search, attempt: tries + 1, reason: error.message, waitMs });
+        config.onRetry?.({
+          entity,
+          url: redact(url.pathname + url.search),
+          attempt: tries + 1,
+          maxRetries,
+          reason: redact(error.message),
+          waitMs,
+        });
         await sleep(waitMs);
       }
     }

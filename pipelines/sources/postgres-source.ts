@@ -8,11 +8,15 @@
  * from "at or after" (not "after") means rows sharing the last cursor value are never skipped;
  * the look-back re-reads rows that committed late with an older cursor value. Re-read rows are
  * harmless: raw is merged by primary key.
+ *
+ * Soft deletes: when a soft-delete column is configured, the tables that have it (looked up in
+ * information_schema) deliver rows with a value there as deleted, so the loader removes them
+ * from raw; tables without the column have no soft deletes.
  */
 import pg from "pg";
 import type { TableSpec } from "../contracts/column-spec.js";
 import type { RecordStream, SourceRecord } from "../load/source-stream.js";
-import { redactConnectionString, redactSecrets } from "./redact.js";
+import { connectionStringSecrets, redactConnectionString, redactSecrets } from "./redact.js";
 
 export interface PostgresSourceConfig {
   /** Name of the source in the warehouse (the raw schema), e.g. `order_system`. */
@@ -23,8 +27,13 @@ export interface PostgresSourceConfig {
   readonly batchSize?: number;
   /** How far before the saved cursor each incremental run starts reading again (a PostgreSQL interval). */
   readonly lookback?: string;
-  /** A column whose non-null value marks a row deleted in the source (e.g. `deleted_at`), if the source has one. */
+  /**
+   * A column whose non-null value marks a row deleted in the source (e.g. `deleted_at`). It applies
+   * to the tables that have it; a table without it has no soft deletes.
+   */
   readonly softDeleteColumn?: string;
+  /** One line per run saying which tables have the soft-delete column (a warning when none has it). */
+  readonly onNotice?: (line: string) => void;
   /** Read whole tables every run instead of incrementally. */
   readonly fullRefresh?: boolean;
 }
@@ -54,21 +63,13 @@ function quotePg(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function passwordOf(connectionString: string): string | undefined {
-  try {
-    return decodeURIComponent(new URL(connectionString).password) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** One record stream per table of the source, sharing one connection opened on first use. */
 export function postgresSource(config: PostgresSourceConfig): { streams: RecordStream[]; close(): Promise<void> } {
   let client: pg.Client | undefined;
   const server = redactConnectionString(config.connectionString);
-  const password = passwordOf(config.connectionString);
+  const secrets = connectionStringSecrets(config.connectionString);
   const fail = (what: string, error: unknown): never => {
-    const reason = redactSecrets(error instanceof Error ? error.message || error.name : String(error), [password]);
+    const reason = redactSecrets(error instanceof Error ? error.message || error.name : String(error), secrets);
     const code = (error as { code?: string }).code;
     const hint =
       code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ETIMEDOUT" || code === "ECONNRESET"
@@ -98,6 +99,32 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
     return candidate;
   }
 
+  /**
+   * The contract tables that have the soft-delete column, looked up once per run (on the first
+   * table read) in the snapshot of that read.
+   */
+  let softDeleteTables: ReadonlySet<string> | undefined;
+  async function tablesWithSoftDelete(db: pg.Client): Promise<ReadonlySet<string>> {
+    const column = config.softDeleteColumn;
+    if (!column) return new Set();
+    if (softDeleteTables) return softDeleteTables;
+    const names = config.tables.map((t) => t.name);
+    const found = await db.query(
+      "select distinct table_name::text as name from information_schema.columns where table_schema = $1 and column_name = $2 and table_name = any($3::text[])",
+      [config.schema, column, names],
+    );
+    softDeleteTables = new Set(found.rows.map((r: { name: string }) => r.name));
+    const withColumn = names.filter((n) => softDeleteTables!.has(n));
+    const without = names.filter((n) => !softDeleteTables!.has(n));
+    config.onNotice?.(
+      withColumn.length === 0
+        ? `  ! order system: no table in ${config.schema} has the soft-delete column ${column}, so no row is treated as deleted (check sources.order_system.soft_delete_column)`
+        : `  order system: soft deletes by ${column} in ${withColumn.join(", ")}` +
+            (without.length ? `; ${without.join(", ")} ${without.length === 1 ? "has" : "have"} no such column` : ""),
+    );
+    return softDeleteTables;
+  }
+
   const batchSize = config.batchSize ?? 5000;
   const lookback = config.lookback ?? "1 hour";
   const streams = config.tables.map((table): RecordStream => {
@@ -115,10 +142,12 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
         const where = cursorColumn && previous ? `where ${quotePg(cursorColumn)} >= $1::timestamp - $2::interval` : "";
         const params = where ? [previous!.cursor, lookback] : [];
         const columns = table.columns.map((c) => quotePg(c.name));
-        if (config.softDeleteColumn) columns.push(`(${quotePg(config.softDeleteColumn)} is not null) as "__deleted"`);
         const orderBy = [...(cursorColumn ? [cursorColumn] : []), ...table.primaryKey].map(quotePg).join(", ");
         try {
           await db.query("begin isolation level repeatable read read only");
+          if (config.softDeleteColumn && (await tablesWithSoftDelete(db)).has(table.name)) {
+            columns.push(`(${quotePg(config.softDeleteColumn)} is not null) as "__deleted"`);
+          }
           const count = await db.query(`select count(*)::text as n from ${qualified} ${where}`, params);
           expected = Number(count.rows[0].n);
           await db.query(

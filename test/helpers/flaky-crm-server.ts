@@ -1,11 +1,12 @@
 /**
  * A real HTTP server on 127.0.0.1 that behaves like a difficult production CRM API: it pages,
  * filters by updated_since, and on a scripted plan rate-limits (429 + Retry-After), fails with
- * 500s, stalls past the client's timeout, or sends a garbled page.
+ * 500s, stalls past the client's timeout, sends a garbled page, or rejects a request with a body
+ * that echoes its Authorization header (as careless APIs do).
  */
 import { createServer, type Server } from "node:http";
 
-export type Fault = "ok" | "429" | "500" | "stall" | "malformed";
+export type Fault = "ok" | "429" | "500" | "stall" | "malformed" | "echo-400";
 
 export interface FlakyCrm {
   readonly baseUrl: string;
@@ -39,6 +40,11 @@ export async function startFlakyCrm(records: FlakyCrm["records"], token = "crm-t
     if (fault === "stall") return; // never answers: the client's timeout must fire
     if (fault === "malformed") {
       res.writeHead(200, { "content-type": "application/json" }).end('{"data": [ {"customer_id": "C1", ');
+      return;
+    }
+    if (fault === "echo-400") {
+      const echo = { error: "bad request", received: { authorization: req.headers.authorization } };
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify(echo));
       return;
     }
     const entity = /^\/api\/v1\/(\w+)$/.exec(url.pathname)?.[1];

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { TableSpec } from "../../pipelines/contracts/column-spec.js";
-import { loadRecordStream } from "../../pipelines/load/record-loader.js";
+import { loadRecordStream, readStreamState } from "../../pipelines/load/record-loader.js";
 import { ReconciliationError } from "../../pipelines/load/reconciliation.js";
 import type { RecordStream, SourceRecord } from "../../pipelines/load/source-stream.js";
+import { RunLog } from "../../pipelines/run/run-log.js";
 import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../pipelines/warehouse/meta-schema.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -118,6 +119,102 @@ describe("record loader", () => {
       );
       expect(q).toMatchObject({ location: "row 1", reason: expect.stringMatching(/^duplicate key \(widget_id\)/) });
       expect(JSON.parse(q!.payload)).toMatchObject({ widget_id: "w1", price: 10.5 });
+    });
+  });
+});
+
+function streamWithDeletes(
+  mode: "full" | "incremental",
+  records: Array<{ record: unknown; deleted?: boolean }>,
+  state?: unknown,
+): RecordStream {
+  return {
+    source: "shop",
+    table: widgets,
+    mode,
+    async *read() {
+      yield {
+        records: records.map((r, i): SourceRecord => ({ ...r, location: `row ${i + 1}` })),
+        ...(state === undefined ? {} : { state }),
+      };
+    },
+    expectedCount: async () => records.length,
+  };
+}
+
+describe("records the source marks deleted", () => {
+  const dir = tempDir();
+
+  for (const mode of ["full", "incremental"] as const) {
+    it(`${mode === "full" ? "a full" : "an incremental"} load counts them as read and deleted, keeps them out of raw, and reconciles (also in meta.loads)`, async () => {
+      const path = join(dir, `deleted-${mode}.duckdb`);
+      await withDatabase(path, async (c) => {
+        await ensureMetaSchema(c);
+        await loadRecordStream(c, "run-1", streamOf(good, 3));
+        const result = await loadRecordStream(
+          c,
+          "run-2",
+          streamWithDeletes(mode, [
+            { record: good[0] },
+            { record: { widget_id: "w2" }, deleted: true },
+            { record: good[2] },
+            { record: { widget_id: "w9" }, deleted: true }, // never loaded: nothing to remove, still counted
+            { record: bad[0] },
+          ]),
+        );
+        expect(result).toMatchObject({ read: 5, loaded: 2, deleted: 2, rejected: 1 });
+        const rows = await queryRows<{ widget_id: string }>(c, "select widget_id from shop.widgets order by 1");
+        expect(rows.map((r) => r.widget_id)).toEqual(["w1", "w3"]);
+
+        const runLog = await RunLog.open(c, "run-2");
+        await runLog.recordLoad(result);
+        const [logged] = await queryRows<Record<string, number>>(
+          c,
+          "select rows_read, rows_loaded, rows_rejected, rows_deleted from meta.loads where run_id = 'run-2'",
+        );
+        expect(logged).toEqual({ rows_read: 5, rows_loaded: 2, rows_rejected: 1, rows_deleted: 2 });
+      });
+    });
+  }
+});
+
+describe("load state bookkeeping", () => {
+  const dir = tempDir();
+
+  it("keeps one state row per stream with the run that stored it; a load that fails leaves state and raw as they were", async () => {
+    const path = join(dir, "state.duckdb");
+    await withDatabase(path, async (c) => {
+      await ensureMetaSchema(c);
+      const incremental = (state: unknown, records: unknown[], expected = records.length) => ({
+        ...streamWithDeletes(
+          "incremental",
+          records.map((record) => ({ record })),
+          state,
+        ),
+        expectedCount: async () => expected,
+      });
+      expect(await readStreamState(c, "shop", "widgets")).toBeUndefined();
+      await loadRecordStream(c, "run-1", incremental({ cursor: 1 }, good));
+      await loadRecordStream(c, "run-2", incremental({ cursor: 2 }, [good[0]]));
+      expect(await readStreamState(c, "shop", "widgets")).toEqual({ cursor: 2 });
+      await expect(loadRecordStream(c, "run-3", incremental({ cursor: 3 }, [good[1]], 7))).rejects.toThrow(
+        ReconciliationError,
+      );
+      const state = await queryRows<{ stream: string; state: string; run_id: string }>(
+        c,
+        "select stream, state, run_id from meta.stream_state",
+      );
+      // The batch itself was merged with its cursor before the count mismatch was found at the end.
+      expect(state).toEqual([{ stream: "widgets", state: '{"cursor":3}', run_id: "run-3" }]);
+
+      const fullFailure = loadRecordStream(c, "run-4", {
+        ...streamWithDeletes("full", [{ record: good[0] }], { cursor: 4 }),
+        expectedCount: async () => 2,
+      });
+      await expect(fullFailure).rejects.toThrow(ReconciliationError);
+      expect(await readStreamState(c, "shop", "widgets")).toEqual({ cursor: 3 });
+      const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(c, "select count(*) as n from shop.widgets");
+      expect(n).toBe(3);
     });
   });
 });

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configSchema, resolvePaths } from "../../pipelines/config/config.js";
 import { customers } from "../../pipelines/contracts/crm.js";
 import { loadRecordStream } from "../../pipelines/load/record-loader.js";
+import { connectSources } from "../../pipelines/run/connect-sources.js";
 import { CrmApiError, crmApiSource } from "../../pipelines/sources/crm-api-source.js";
 import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../pipelines/warehouse/meta-schema.js";
@@ -111,5 +113,51 @@ describe("CRM REST source against a real HTTP server", () => {
     const denied = await load("run-4", source({ token: "wrong-token-123" })).catch((e: unknown) => e);
     expect((denied as Error).message).toMatch(/authorization failed \(HTTP 401\)\. Set a valid CRM API token/);
     expect((denied as Error).message).not.toContain("wrong-token-123");
+  });
+});
+
+describe("CRM retries in a configured run", () => {
+  const dir = tempDir();
+
+  it("each retry is one line in the run's output (entity, reason, wait); the token is in no line and no error", async () => {
+    process.env["CRM_TOKEN_UNDER_TEST"] = crm.token;
+    const config = configSchema.parse({
+      data_dir: dir,
+      sources: { crm: { base_url: crm.baseUrl, token_env: "CRM_TOKEN_UNDER_TEST", page_size: 2, timeout_ms: 2000 } },
+    });
+    const lines: string[] = [];
+    const sources = await connectSources(config, resolvePaths(dir, config), (line) => lines.push(line));
+    const stream = sources.recordStreams.find((s) => s.table.name === "customers")!;
+    const rawPath = join(dir, "raw.duckdb");
+    try {
+      crm.faults.length = 0;
+      crm.faults.push("500", "ok", "500");
+      const result = await withDatabase(rawPath, async (c) => {
+        await ensureMetaSchema(c);
+        return loadRecordStream(c, "run-r1", stream);
+      });
+      expect(result.read).toBeGreaterThan(0);
+      expect(lines).toEqual([
+        expect.stringMatching(
+          /^ {2}crm\.customers: retry 1 of 5 in \d+\.\d s — CRM \/api\/v1\/customers: server error HTTP 500$/,
+        ),
+        expect.stringMatching(
+          /^ {2}crm\.customers: retry 1 of 5 in \d+\.\d s — CRM \/api\/v1\/customers \(cursor 2\): server error HTTP 500$/,
+        ),
+      ]);
+
+      crm.faults.push("echo-400");
+      const failure = await withDatabase(rawPath, (c) => loadRecordStream(c, "run-r2", stream)).catch(
+        (e: unknown) => e,
+      );
+      expect(failure).toBeInstanceOf(CrmApiError);
+      expect((failure as Error).message).toMatch(/HTTP 400/);
+      for (const text of [...lines, (failure as Error).message, String((failure as Error).stack)]) {
+        expect(text).not.toContain(crm.token);
+      }
+    } finally {
+      await sources.close();
+      delete process.env["CRM_TOKEN_UNDER_TEST"];
+    }
   });
 });

@@ -2,10 +2,12 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresCreateTable } from "../../pipelines/contracts/column-spec.js";
-import { orders } from "../../pipelines/contracts/order-system.js";
+import type { TableSpec } from "../../pipelines/contracts/column-spec.js";
+import { orders, regions } from "../../pipelines/contracts/order-system.js";
 import { loadRecordStream, readStreamState } from "../../pipelines/load/record-loader.js";
 import type { RecordStream } from "../../pipelines/load/source-stream.js";
 import { PostgresSourceError, postgresSource } from "../../pipelines/sources/postgres-source.js";
+import { connectionStringSecrets, redactConnectionString } from "../../pipelines/sources/redact.js";
 import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../pipelines/warehouse/meta-schema.js";
 import { freePort, startPostgres, type TestPostgres } from "../helpers/postgres-server.js";
@@ -19,6 +21,11 @@ beforeAll(async () => {
   admin = new pg.Client({ connectionString: server.connectionString });
   await admin.connect();
   await admin.query(postgresCreateTable("public.orders", orders).replace(/\)$/, ", deleted_at timestamp)"));
+  // Only orders has the soft-delete column; regions has none.
+  await admin.query(postgresCreateTable("public.regions", regions));
+  await admin.query(
+    "insert into regions values ('CN-31', 'Shanghai', '上海', 'East', 24.9, '2026-01-01'), ('CN-11', 'Beijing', '北京', 'North', 21.9, '2026-01-01')",
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -39,15 +46,27 @@ async function insert(...rows: unknown[][]) {
   }
 }
 
-function ordersStream(options: { batchSize?: number; lookback?: string; connectionString?: string } = {}) {
+interface StreamOptions {
+  batchSize?: number;
+  lookback?: string;
+  connectionString?: string;
+  tables?: TableSpec[];
+  softDeleteColumn?: string;
+  fullRefresh?: boolean;
+  onNotice?: (line: string) => void;
+}
+
+function ordersStream(options: StreamOptions = {}) {
   return postgresSource({
     name: "order_system",
     connectionString: options.connectionString ?? server.connectionString,
     schema: "public",
-    tables: [orders],
+    tables: options.tables ?? [orders],
     batchSize: options.batchSize ?? 2,
     lookback: options.lookback ?? "0 seconds",
-    softDeleteColumn: "deleted_at",
+    softDeleteColumn: options.softDeleteColumn ?? "deleted_at",
+    ...(options.fullRefresh ? { fullRefresh: true } : {}),
+    ...(options.onNotice ? { onNotice: options.onNotice } : {}),
   });
 }
 
@@ -123,6 +142,54 @@ describe("order system on a real PostgreSQL server", () => {
     expect((await rawOrders(rawPath)).map((r) => r.order_id)).toEqual(["O1", "O3", "O4", "O5"]);
   });
 
+  it("a full refresh counts a soft-deleted row as read and deleted, leaves it out of raw, and reconciles", async () => {
+    const fullPath = join(dir, "raw-full.duckdb");
+    const first = await extractOnce(fullPath, "run-full-1", { fullRefresh: true });
+    const second = await extractOnce(fullPath, "run-full-2", { fullRefresh: true });
+    for (const run of [first, second]) {
+      expect(run).toMatchObject({ read: 5, loaded: 4, deleted: 1, rejected: 0 });
+      expect(run.read).toBe(run.loaded + run.rejected + run.deleted!);
+    }
+    expect((await rawOrders(fullPath)).map((r) => r.order_id)).toEqual(["O1", "O3", "O4", "O5"]);
+  });
+
+  it("soft deletes apply per table: a table without the column loads without it, and the run says which tables have it", async () => {
+    const notices: string[] = [];
+    const source = ordersStream({ tables: [orders, regions], onNotice: (l) => notices.push(l) });
+    try {
+      const results = await withDatabase(join(dir, "raw-per-table.duckdb"), async (c) => {
+        await ensureMetaSchema(c);
+        return [
+          await loadRecordStream(c, "run-t", source.streams[0]!),
+          await loadRecordStream(c, "run-t", source.streams[1]!),
+        ];
+      });
+      expect(results[0]).toMatchObject({ stream: "orders", read: 5, loaded: 4, deleted: 1 });
+      expect(results[1]).toMatchObject({ stream: "regions", read: 2, loaded: 2, deleted: 0, rejected: 0 });
+    } finally {
+      await source.close();
+    }
+    expect(notices).toEqual([
+      expect.stringMatching(/soft deletes by deleted_at in orders; regions has no such column/),
+    ]);
+
+    const typo: string[] = [];
+    const misnamed = ordersStream({
+      tables: [orders, regions],
+      softDeleteColumn: "removed_at",
+      onNotice: (l) => typo.push(l),
+    });
+    try {
+      await withDatabase(join(dir, "raw-misnamed.duckdb"), async (c) => {
+        await ensureMetaSchema(c);
+        for (const stream of misnamed.streams) await loadRecordStream(c, "run-m", stream);
+      });
+    } finally {
+      await misnamed.close();
+    }
+    expect(typo).toEqual([expect.stringMatching(/no table in public has the soft-delete column removed_at/)]);
+  });
+
   it("a connection dropped mid-extract keeps what was stored, and the next run completes with no duplicate or lost row", async () => {
     const later = Array.from({ length: 6 }, (_, i) => order(`P${i}`, `2026-02-0${i + 1} 00:00:00`));
     await insert(...later);
@@ -167,5 +234,47 @@ describe("order system on a real PostgreSQL server", () => {
     expect(message).toContain(`127.0.0.1:${port}`);
     expect(message).toMatch(/could not be reached.*ECONNREFUSED.*Is the server running/);
     expect(message).not.toContain(server.password);
+  });
+});
+
+describe("a password in the connection string's query (?password=)", () => {
+  const dir = tempDir();
+
+  it("is redacted from the shown connection string and listed as a secret", () => {
+    const url = "postgres://reader@erp.internal:5432/erp?sslmode=require&password=s3cr%26t-Pass&application_name=wh";
+    const shown = redactConnectionString(url);
+    expect(shown).not.toContain("s3cr");
+    expect(shown).toBe("postgres://reader@erp.internal:5432/erp?sslmode=require&password=***&application_name=wh");
+    expect(connectionStringSecrets(url)).toContain("s3cr&t-Pass");
+    expect(redactConnectionString("postgres://reader:pw-1234@h/db?sslpassword=key-pass-99")).toBe(
+      "postgres://reader:***@h/db?sslpassword=***",
+    );
+    expect(redactConnectionString("not a url password=abcd1234 host=x")).toBe("not a url password=*** host=x");
+  });
+
+  it("is honoured when connecting, and never shown in errors", async () => {
+    const inQuery = `postgres://postgres@127.0.0.1:${server.port}/postgres?password=${encodeURIComponent(server.password)}`;
+    const run = await extractOnce(join(dir, "raw-query.duckdb"), "run-q1", { connectionString: inQuery });
+    expect(run.read).toBeGreaterThan(0);
+
+    const missing: TableSpec = { ...regions, name: "no_such_table" };
+    const source = ordersStream({ connectionString: inQuery, tables: [missing] });
+    const failure = await withDatabase(join(dir, "raw-query.duckdb"), (c) =>
+      loadRecordStream(c, "run-q2", source.streams[0]!),
+    )
+      .catch((e: unknown) => e)
+      .finally(() => source.close());
+    expect(failure).toBeInstanceOf(PostgresSourceError);
+    expect((failure as Error).message).toContain("password=***");
+    expect((failure as Error).message).toMatch(/42P01/);
+    expect((failure as Error).message).not.toContain(server.password);
+
+    const port = await freePort();
+    const down = `postgres://postgres@127.0.0.1:${port}/postgres?password=${encodeURIComponent(server.password)}`;
+    const refused = await extractOnce(join(dir, "raw-down.duckdb"), "run-q3", { connectionString: down }).catch(
+      (e: unknown) => e,
+    );
+    expect((refused as Error).message).toMatch(/could not be reached.*ECONNREFUSED/);
+    expect((refused as Error).message).not.toContain(server.password);
   });
 });
