@@ -1,5 +1,6 @@
 // The analysts' live preview: `evidence dev` on the reports in reports/, reading the published warehouse, with no
-// network. Edits to reports/*.md reload in the browser (Evidence's watcher follows the workspace's symlinks).
+// network. Edits to reports/*.md reload in the browser (Evidence's watcher follows the workspace's symlinks; the
+// offline patch keeps that watcher alive when an editor's temporary file vanishes, see evidence-offline/).
 import path from "node:path";
 import { evidenceEnv, runEvidence, startEvidence } from "./evidence-cli.js";
 import { lockWorkspace, prepareWorkspace } from "./workspace.js";
@@ -74,7 +75,9 @@ async function serve(
   // Extra flags after `evidence dev` are handed to vite; --strictPort makes a busy port an error, not a surprise.
   const server = startEvidence(["dev", "--port", String(port), "--host", host, "--strictPort"], run);
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let stopping = false;
   const stop = async (): Promise<void> => {
+    stopping = true;
     server.stop("SIGTERM");
     const timer = setTimeout(() => server.stop("SIGKILL"), 5_000);
     await server.exited.catch(() => undefined);
@@ -84,12 +87,27 @@ async function serve(
 
   let exitCode: number | undefined;
   void server.exited.then((code) => (exitCode = code)).catch(() => (exitCode = -1));
+  // Evidence's CLI process runs the page watcher; vite, which it spawned, serves. Should the CLI die on its own, vite
+  // would go on serving pages that no edit reaches any more: stop everything and say so rather than leave an analyst
+  // looking at a preview that silently stopped updating.
+  let serving = false;
+  server.child.once("exit", (code, signal) => {
+    if (stopping || !serving) return;
+    run.log(
+      `[reports] Evidence's dev process exited (${signal ?? `code ${code}`}); the preview no longer follows edits ` +
+        "and is stopped. Start it again with `npm run reports:dev`.",
+    );
+    void stop();
+  });
   const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
   while (exitCode === undefined) {
     const answered = await fetch(url, { signal: AbortSignal.timeout(2_000) })
       .then(() => true)
       .catch(() => false);
-    if (answered) return { url, exited: server.exited, stop };
+    if (answered) {
+      serving = true;
+      return { url, exited: server.exited, stop };
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`evidence dev did not answer on ${url} within ${options.startTimeoutMs ?? 120_000} ms`);

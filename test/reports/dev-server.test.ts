@@ -71,60 +71,31 @@ describe("reports dev server", () => {
     expect(shown, output.slice(-30).join("\n")).toEqual(expected);
   }, 300_000);
 
-  it("reloads a page edited in the pages directory (Evidence follows the workspace symlink)", async () => {
+  it("reloads a page edited in the pages directory, after an editor's temporary files came and went", async () => {
     expect(server).toBeDefined();
+    // Editors leave short-lived files beside the page they edit (swap, lock and backup files; "safe write" temporary
+    // files renamed over the page). Evidence's watcher sees some of them appear and tries to copy them after they
+    // are gone: upstream, that ENOENT killed the watcher (and vite went on serving a preview no edit reached any
+    // more), about one run in three. The offline patch makes the watcher skip a vanished file.
+    for (let i = 0; i < 150; i++) {
+      const temporary = path.join(pagesDir, i % 2 === 0 ? `.index.md.${i}.swp` : `index.md.${i}.tmp`);
+      await writeFile(temporary, "an editor's temporary file\n");
+      await rm(temporary);
+    }
     const page = path.join(pagesDir, "index.md");
     const edited = `${await readFile(page, "utf8")}\n\nPreview check: edit seen through the symlink.\n`;
-    // Saved as editors do, to a temporary file renamed over the page: Evidence's watcher copies a page on the first
-    // change event, and a file written in place can be caught half-written (its later events coalesced away).
-    const save = async () => {
-      await writeFile(`${page}.saving`, edited);
-      await rename(`${page}.saving`, page);
-    };
-    await save();
+    // Saved as editors do, to a temporary file renamed over the page.
+    await writeFile(`${page}.saving`, edited);
+    await rename(`${page}.saving`, page);
     const shown = () => browser.page.evaluate(() => document.body.innerText.includes("edit seen through the symlink"));
-    // Hot reload pushes the edit to the open page; on a loaded machine (CI runs this beside the crash test's
-    // refreshes) it can lag, so save again and reload the page as an analyst would.
+    // Hot reload pushes the edit to the open page; on a loaded machine it can lag, so reload as an analyst would.
     let seen = await waitUntilShown(shown, true, 45_000);
     for (let attempt = 0; !seen && attempt < 3; attempt++) {
-      await save();
       await browser.page.reload({ waitUntil: "domcontentloaded", timeout: 120_000 });
       seen = await waitUntilShown(shown, true, 45_000);
     }
-    if (!seen) {
-      // Known flake: now and then Evidence's page watcher (chokidar, through the workspace's symlinked pages dir)
-      // never copies the edit into its template, in that server's whole life. Say so, then check what an analyst
-      // would do next: a restarted preview serves the edited page through the symlink.
-      const copied = await readFile(
-        path.join(
-          REPO_ROOT,
-          ".evidence-workspace",
-          "tests-dev-server",
-          ".evidence",
-          "template",
-          "src",
-          "pages",
-          "+page.md",
-        ),
-        "utf8",
-      ).catch(() => "");
-      console.warn(
-        `[reports] live reload missed the edit (Evidence's template copy ${copied.includes("edit seen through the symlink") ? "has" : "does not have"} it); restarting the preview`,
-      );
-      await server?.stop();
-      server = await startDevServer({
-        repoRoot: REPO_ROOT,
-        warehousePath,
-        port: await freePort(),
-        host: "127.0.0.1",
-        pagesDir,
-        workspaceName: "tests-dev-server",
-        log: (line) => output.push(line),
-      });
-      await browser.page.goto(`${server.url}/`, { waitUntil: "domcontentloaded", timeout: 120_000 });
-      seen = await waitUntilShown(shown, true, 150_000);
-    }
-    expect(seen).toBe(true);
+    expect(seen, `the preview never showed the edit; Evidence said:\n${output.slice(-40).join("\n")}`).toBe(true);
+    expect(output.join("\n")).not.toMatch(/ENOENT|dev process exited/);
   }, 600_000);
 
   it("made no request to any other host and logged no error", () => {

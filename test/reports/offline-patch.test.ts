@@ -94,6 +94,18 @@ describe("apply.mjs", () => {
     expect(isEvidenceOfflinePatchInstalled(root)).toBe(true);
   });
 
+  it("refuses another version of the Evidence CLI (its page watcher is patched too)", async () => {
+    const root = path.join(scratch, "evidence-cli-wrong-version");
+    await cp(findPackageRoot("@evidence-dev/evidence"), root, {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}template${path.sep}`),
+    });
+    await setVersion(root, "40.2.0");
+    expect(() => applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined })).toThrow(
+      /REFUSING.*@evidence-dev\/evidence@40\.2\.0.*exactly @evidence-dev\/evidence@40\.1\.8.*What to do/s,
+    );
+  });
+
   it("refuses a directory that is not the package at all", async () => {
     const root = path.join(scratch, "empty");
     await mkdir(root, { recursive: true });
@@ -104,6 +116,12 @@ describe("apply.mjs", () => {
 describe("the installed @evidence-dev/universal-sql", () => {
   it("carries the offline patch (run `npm install` or apply.mjs if this fails)", () => {
     expect(isEvidenceOfflinePatchInstalled()).toBe(true);
+  });
+
+  it("comes with an Evidence CLI whose page watcher survives a file that vanished", async () => {
+    const cli = await readFile(path.join(findPackageRoot("@evidence-dev/evidence"), "cli.js"), "utf8");
+    expect(cli).toContain("const syncFile = guarded('copy'");
+    expect(cli).toContain("if (error && error.code === 'ENOENT') return;");
   });
 
   it("has a node client on native DuckDB whose query() answers synchronously, parquet included", async () => {
