@@ -55,23 +55,33 @@ function csvCell(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** Writes an empty template per table (header + commented example row) and a README; returns the files written. */
-export function writeTemplates(dir: string, options: { overwrite?: boolean } = {}): string[] {
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
-  for (const { table, fileName } of TEMPLATE_TABLES) {
+/** Where `npm run templates` writes when no folder is given: `templates/` in the current directory. */
+export const DEFAULT_TEMPLATES_DIR = "templates";
+
+/** The first two lines of a template: the header (contract columns, in order) and the commented example row. */
+export function templateHead(table: TableSpec): string {
+  const header = table.columns.map((c) => c.name).join(",");
+  const example = table.columns.map((c) => csvCell(exampleValue(c))).join(",");
+  return `${header}\n${COMMENT} example: ${example}\n`;
+}
+
+/** Throws when `dir` already holds a template file: templates are never overwritten unless asked. */
+export function refuseToOverwrite(dir: string, options: { overwrite?: boolean } = {}): void {
+  if (options.overwrite) return;
+  for (const { fileName } of TEMPLATE_TABLES) {
     const path = join(dir, fileName);
-    if (existsSync(path) && !options.overwrite) {
+    if (existsSync(path)) {
       throw new Error(`${path} already exists: templates are never overwritten (use --force to replace them).`);
     }
-    const header = table.columns.map((c) => c.name).join(",");
-    const example = table.columns.map((c) => csvCell(exampleValue(c))).join(",");
-    writeFileSync(path, `${header}\n${COMMENT} example: ${example}\n`);
-    written.push(path);
   }
-  const readme = [
+}
+
+/** The folder's README: how to fill and configure the templates, then every file's columns. */
+export function templatesReadme(preface: readonly string[] = []): string {
+  return [
     "# Warehouse templates",
     "",
+    ...preface,
     "Fill one CSV per table with your own exports (UTF-8 or GBK, comma-separated, header as given) and",
     "point the warehouse at this folder (`sources: { templates: { dir: <this folder> } }`).",
     `Lines starting with \`${COMMENT}\` are comments: the example row under each header is never loaded.`,
@@ -93,7 +103,19 @@ export function writeTemplates(dir: string, options: { overwrite?: boolean } = {
       "",
     ]),
   ].join("\n");
-  writeFileSync(join(dir, "README.md"), readme);
+}
+
+/** Writes an empty template per table (header + commented example row) and a README; returns the files written. */
+export function writeTemplates(dir: string, options: { overwrite?: boolean } = {}): string[] {
+  mkdirSync(dir, { recursive: true });
+  refuseToOverwrite(dir, options);
+  const written: string[] = [];
+  for (const { table, fileName } of TEMPLATE_TABLES) {
+    const path = join(dir, fileName);
+    writeFileSync(path, templateHead(table));
+    written.push(path);
+  }
+  writeFileSync(join(dir, "README.md"), templatesReadme());
   written.push(join(dir, "README.md"));
   return written;
 }
