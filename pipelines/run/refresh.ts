@@ -112,7 +112,7 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
               await runLog.recordLoad(result);
               if (process.stdout.isTTY) process.stdout.write("\r\x1b[K");
               ctx.log(
-                `  ${source}.${stream}: ${result.read} read, ${result.loaded} loaded, ${result.rejected} quarantined (${result.durationMs} ms)`,
+                `  ${source}.${stream}: ${result.read} read, ${result.loaded} loaded, ${result.rejected} quarantined${result.deleted ? `, ${result.deleted} deleted in the source` : ""} (${result.durationMs} ms)`,
               );
               if ("drift" in result) {
                 for (const d of result.drift as Array<{

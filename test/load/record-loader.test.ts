@@ -181,7 +181,7 @@ describe("records the source marks deleted", () => {
 describe("load state bookkeeping", () => {
   const dir = tempDir();
 
-  it("keeps one state row per stream with the run that stored it; a load that fails leaves state and raw as they were", async () => {
+  it("keeps one state row per stream with the run that stored it; a load that fails leaves the read position where it started", async () => {
     const path = join(dir, "state.duckdb");
     await withDatabase(path, async (c) => {
       await ensureMetaSchema(c);
@@ -204,15 +204,16 @@ describe("load state bookkeeping", () => {
         c,
         "select stream, state, run_id from meta.stream_state",
       );
-      // The batch itself was merged with its cursor before the count mismatch was found at the end.
-      expect(state).toEqual([{ stream: "widgets", state: '{"cursor":3}', run_id: "run-3" }]);
+      // The batch was merged with its cursor before the count mismatch was found at the end; the cursor is then put
+      // back where the load started, so the next run reads again whatever this one may have missed.
+      expect(state).toEqual([{ stream: "widgets", state: '{"cursor":2}', run_id: "run-3" }]);
 
       const fullFailure = loadRecordStream(c, "run-4", {
         ...streamWithDeletes("full", [{ record: good[0] }], { cursor: 4 }),
         expectedCount: async () => 2,
       });
       await expect(fullFailure).rejects.toThrow(ReconciliationError);
-      expect(await readStreamState(c, "shop", "widgets")).toEqual({ cursor: 3 });
+      expect(await readStreamState(c, "shop", "widgets")).toEqual({ cursor: 2 });
       const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(c, "select count(*) as n from shop.widgets");
       expect(n).toBe(3);
     });
