@@ -123,7 +123,9 @@ export function describeFailures(failures: readonly TestOutcome[]): string {
       const rows = f.sample
         .map((r) => `      ${JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`)
         .join("\n");
-      return `  ${f.model} (${f.file}) — test "${f.test}" failed: ${f.failingRows} failing row(s)\n${rows}`;
+      // Tests are written in the .yml beside the model: name that file, where the failing test is to be found.
+      const testsFile = f.file.replace(/\.(sql|ts)$/, ".yml");
+      return `  ${f.model} — test "${f.test}" (${testsFile}) failed: ${f.failingRows} failing row(s)\n${rows}`;
     })
     .join("\n");
 }

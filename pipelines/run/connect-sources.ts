@@ -123,7 +123,8 @@ export async function connectSources(
       timeoutMs: crm.timeout_ms,
     };
   }
-  if (partner_files) endpoints.partnerDropsDir = partner_files.drop_dir;
+  // Relative to the project folder, like data_dir and the templates folder (not to wherever the command runs).
+  if (partner_files) endpoints.partnerDropsDir = resolve(paths.projectRoot, partner_files.drop_dir);
   const { recordStreams, fileStreams, closers } = streamsFor(endpoints, options.fullRefresh ?? false, log);
   if (templates) fileStreams.push(...templateStreams(resolve(paths.projectRoot, templates.dir)));
   return {

@@ -224,7 +224,7 @@ describe("a refresh that fails leaves the published warehouse and site untouched
     const message = errorMessage(run);
     expect(message).toMatch(/^1 model test\(s\) failed, so the warehouse was not published:/);
     expect(message).toContain(
-      'core.channels (models/core/channels.sql) — test "channel_group accepted_values" failed: 1 failing row(s)',
+      'core.channels — test "channel_group accepted_values" (models/core/channels.yml) failed: 1 failing row(s)',
     );
     expect(message).toContain('{"channel_group":"direct","occurrences":1}');
     expect(await published()).toEqual(lastGood);

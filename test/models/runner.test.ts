@@ -238,7 +238,7 @@ describe("YAML tests", () => {
     const reconcile = failures.find((f) => f.test.startsWith("reconcile"));
     expect(reconcile?.sample).toEqual([{ left_value: 25, right_value: 12.5, difference: 12.5 }]);
     expect(error.message).toContain(
-      'core.sales (models/core/sales.sql) — test "sale_id unique" failed: 2 failing row(s)',
+      'core.sales — test "sale_id unique" (models/core/sales.yml) failed: 2 failing row(s)',
     );
   });
 

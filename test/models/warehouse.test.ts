@@ -60,8 +60,8 @@ function expectFailure(
 ): void {
   expect(found.failures.map((f) => `${f.model} :: ${f.test}`)).toContain(`${model} :: ${test}`);
   // the message a person reads names both the model and the test
-  expect(found.error.message).toContain(`${model} (`);
-  expect(found.error.message).toContain(`test "${test}" failed`);
+  expect(found.error.message).toContain(`${model} — test "${test}" (`);
+  expect(found.error.message).toMatch(/\.yml\) failed/);
 }
 
 const query = <T = Record<string, unknown>>(sql: string) => queryFile<T>(buildPath, sql);
