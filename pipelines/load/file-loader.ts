@@ -5,19 +5,26 @@
  * rest — lines the CSV reader could not parse, rows breaking the contract, earlier copies of a
  * duplicated key — go to quarantine with the file, the line and the reason.
  *
- * Each file is loaded once (its content hash is recorded); a later file covering the same scope
- * (a partner's month) replaces what earlier files said about it. A run's new files are applied in
- * one transaction and reconciled: rows read = loaded + quarantined, per file and in total.
+ * A file the loader cannot read at all (a corrupted or truncated XLSX, bytes valid in no supported
+ * encoding) is rejected on its own: one quarantine record for the whole file, which counts as one
+ * record read and rejected, while the run's other files load normally (see file-decoding.ts).
+ *
+ * Each file is loaded once (its content hash is recorded in meta.file_loads, with its schema drift
+ * and, for a rejected file, why); a later file covering the same scope (a partner's month) replaces
+ * what earlier files said about it. A run's new files are applied in one transaction and
+ * reconciled: rows read = loaded + quarantined, per file and in total.
  */
-import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
-import ExcelJS from "exceljs";
+import { sql, type Insertable } from "kysely";
 import type { TableSpec } from "../contracts/column-spec.js";
 import { queryRows, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
+import { kyselyOn } from "../warehouse/kysely-dialect.js";
+import type { FileLoadsTable, MetaDatabase } from "../warehouse/meta-schema.js";
+import { decodeCsv, readXlsx, type DecodedCsv, type FileRejection, type XlsxSheet } from "./file-decoding.js";
 import { landingTableName, prepareRawAndLanding, rawTableName } from "./raw-tables.js";
 import { assertReconciles } from "./reconciliation.js";
 import { quarantineSupersededDuplicates } from "./record-loader.js";
@@ -47,11 +54,30 @@ export interface FileDrift {
   readonly missingColumns: readonly string[];
 }
 
+/** How a file's drift reads in the run output and in meta.file_loads.schema_drift. */
+export function describeDrift(drift: FileDrift): string {
+  return [
+    drift.unknownColumns.length ? `unknown column(s) ${drift.unknownColumns.join(", ")} (not loaded)` : "",
+    drift.missingColumns.length ? `missing column(s) ${drift.missingColumns.join(", ")}` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
+}
+
+export interface LoadedFile {
+  readonly file: string;
+  readonly encoding: string;
+  readonly read: number;
+  readonly rejected: number;
+  /** Set when the whole file was rejected (it then counts as one record read and rejected). */
+  readonly rejectedReason?: string;
+}
+
 export interface FileLoadResult extends LoadResult {
   readonly drift: readonly FileDrift[];
-  /** Files skipped because exactly the same content was loaded before. */
+  /** Files skipped because exactly the same content was loaded (or rejected whole) before. */
   readonly skippedFiles: readonly string[];
-  readonly loadedFiles: ReadonlyArray<{ file: string; encoding: string; read: number; rejected: number }>;
+  readonly loadedFiles: readonly LoadedFile[];
 }
 
 export interface FileLoadOptions {
@@ -64,6 +90,28 @@ export interface FileLoadOptions {
 const FILE_ROWS = "temp.main.__file_rows";
 const READER_REJECTS = "temp.main.__reader_rejects";
 const VALID_ROWS = "temp.main.__valid_rows";
+
+/** meta.file_loads as this loader keeps it: the columns of meta-schema.ts plus the file's drift and whole-file reject. */
+interface FileLoadsRow extends FileLoadsTable {
+  /** The file's columns not matching the contract (as in the run output), null when none. */
+  schema_drift: string | null;
+  /** Why the whole file was rejected, null when its rows were read. */
+  rejected_reason: string | null;
+}
+
+/** The tables the bookkeeping queries read: meta, and the run's staging tables (temporary). */
+interface LoaderDatabase extends Omit<MetaDatabase, "meta.file_loads"> {
+  "meta.file_loads": FileLoadsRow;
+  __file_rows: { __file: number; __reason: string };
+  __reader_rejects: { __file: number };
+}
+
+/** Adds the columns meta.file_loads gained after its first release (a no-op once they are there). */
+async function ensureFileLoadColumns(connection: DuckDBConnection): Promise<void> {
+  await connection.run(`
+    alter table meta.file_loads add column if not exists schema_drift varchar;
+    alter table meta.file_loads add column if not exists rejected_reason varchar;`);
+}
 
 /** Splits a CSV header line into names (quoted names allowed). */
 function parseHeader(line: string, delimiter: string): string[] {
@@ -96,57 +144,23 @@ function sniffDelimiter(headerLine: string): string {
   );
 }
 
-/** Unique, non-empty names for a file's columns (blank or repeated headers become columnN). */
+/**
+ * Unique, non-empty names for a file's columns (blank or repeated headers become columnN). The names
+ * go into SQL as quoted identifiers, so they must be safe there whatever the file holds: DuckDB
+ * takes a statement as a C string, so a NUL would end it mid-identifier (a parser error failing the
+ * whole stream), and it compares names ignoring case, so `Remark` and `remark` are the same column.
+ */
 function uniqueNames(headers: readonly string[]): string[] {
   const seen = new Set<string>();
-  return headers.map((name, i) => {
-    const unique = !name || seen.has(name) ? `column${i + 1}` : name;
-    seen.add(unique);
-    return unique;
-  });
-}
-
-/** A CSV file decoded: its encoding, the path DuckDB should read, its header line and its UTF-8 bytes. */
-interface DecodedCsv {
-  readonly encoding: string;
-  readonly readPath: string;
-  readonly headerLine: string;
-  readonly utf8: Buffer;
-}
-
-/** Bytes per chunk when converting GB18030 to UTF-8. */
-const DECODE_CHUNK = 16 * 1024 * 1024;
-
-/**
- * Decodes a CSV file: read as is when it is UTF-8, else from a UTF-8 copy (Chinese partners'
- * spreadsheets export GBK, which GB18030 contains). Works on bytes, never on the whole file as one
- * string: a JavaScript string cannot hold more than about 512 MB, and exports of a million rows are larger.
- */
-function decodeCsv(bytes: Buffer, path: string, scratchDir: string): DecodedCsv {
-  let utf8 = bytes;
-  let encoding: string;
-  let readPath = path;
-  if (isUtf8(bytes)) {
-    encoding = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? "utf-8 (BOM)" : "utf-8";
-  } else {
-    const decoder = new TextDecoder("gb18030");
-    const parts: Buffer[] = [];
-    for (let at = 0; at < bytes.length; at += DECODE_CHUNK) {
-      const last = at + DECODE_CHUNK >= bytes.length;
-      parts.push(Buffer.from(decoder.decode(bytes.subarray(at, at + DECODE_CHUNK), { stream: !last })));
+  return headers.map((header, i) => {
+    let name = header.replaceAll("\0", "\uFFFD");
+    if (!name || seen.has(name.toLowerCase())) {
+      name = `column${i + 1}`;
+      for (let k = 2; seen.has(name.toLowerCase()); k++) name = `column${i + 1}_${k}`;
     }
-    utf8 = Buffer.concat(parts);
-    encoding = "gb18030";
-    readPath = join(scratchDir, `${createHash("sha1").update(path).digest("hex")}.csv`);
-    writeFileSync(readPath, utf8);
-  }
-  const newline = utf8.indexOf(0x0a);
-  const headerLine = utf8
-    .subarray(0, newline === -1 ? utf8.length : newline)
-    .toString("utf8")
-    .replace(/\r$/, "")
-    .replace(/^\uFEFF/, "");
-  return { encoding, readPath, headerLine, utf8 };
+    seen.add(name.toLowerCase());
+    return name;
+  });
 }
 
 /**
@@ -205,35 +219,6 @@ class HeaderMapper {
   }
 }
 
-/** Reads an XLSX file's first sheet as header + rows of text cells. */
-async function readXlsx(
-  path: string,
-): Promise<{ header: string[]; rows: Array<{ line: number; cells: (string | null)[] }> }> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.readFile(path);
-  const sheet = workbook.worksheets[0];
-  if (!sheet) return { header: [], rows: [] };
-  const cellText = (value: ExcelJS.CellValue): string | null => {
-    if (value === null || value === undefined) return null;
-    if (value instanceof Date) return value.toISOString().replace(/T00:00:00\.000Z$/, "");
-    if (typeof value === "object") {
-      if ("richText" in value) return value.richText.map((r) => r.text).join("");
-      if ("result" in value) return cellText(value.result as ExcelJS.CellValue);
-      if ("text" in value) return String(value.text);
-      return JSON.stringify(value);
-    }
-    return String(value);
-  };
-  const header = (sheet.getRow(1).values as ExcelJS.CellValue[]).slice(1).map((v) => (cellText(v) ?? "").trim());
-  const rows: Array<{ line: number; cells: (string | null)[] }> = [];
-  for (let r = 2; r <= sheet.rowCount; r++) {
-    const row = sheet.getRow(r);
-    if (!row.hasValues) continue;
-    rows.push({ line: r, cells: header.map((_, c) => cellText(row.getCell(c + 1).value)) });
-  }
-  return { header, rows };
-}
-
 /**
  * Stages files into FILE_ROWS: contract columns as text + `__file`, `__line`, `__payload` (the row as the file
  * had it, kept for rejected rows only), `__missing` and `__reason` (why the row breaks the contract, '' if not).
@@ -242,6 +227,8 @@ class FileStager {
   private readonly mapper: HeaderMapper;
   private readonly reasonSql: string;
   readonly drift: FileDrift[] = [];
+  /** Each staged file's drift as stored in meta.file_loads, by file index. */
+  readonly driftByFile = new Map<number, string>();
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -259,8 +246,11 @@ class FileStager {
       create or replace temp table __reader_rejects (__file INTEGER, line BIGINT, reason VARCHAR, payload VARCHAR);`);
   }
 
-  private noteDrift(file: string, unknown: string[], missing: string[]): void {
-    if (unknown.length || missing.length) this.drift.push({ file, unknownColumns: unknown, missingColumns: missing });
+  private noteDrift(fileIndex: number, file: string, unknown: string[], missing: string[]): void {
+    if (!unknown.length && !missing.length) return;
+    const drift = { file, unknownColumns: unknown, missingColumns: missing };
+    this.drift.push(drift);
+    this.driftByFile.set(fileIndex, describeDrift(drift));
   }
 
   /**
@@ -276,7 +266,7 @@ class FileStager {
     const delimiter = sniffDelimiter(decoded.headerLine);
     const names = uniqueNames(parseHeader(decoded.headerLine, delimiter));
     const { source, unknown, missing } = this.mapper.map(names);
-    this.noteDrift(file, unknown, missing);
+    this.noteDrift(fileIndex, file, unknown, missing);
     const select = this.table.columns.map((c) => {
       const from = source.get(c.name);
       return from ? `${quoteIdent(from)} as ${quoteIdent(c.name)}` : `null as ${quoteIdent(c.name)}`;
@@ -326,11 +316,10 @@ class FileStager {
     }
   }
 
-  async stageXlsx(fileIndex: number, file: string, path: string): Promise<void> {
-    const { header, rows } = await readXlsx(path);
+  async stageXlsx(fileIndex: number, file: string, { header, rows }: XlsxSheet): Promise<void> {
     const names = uniqueNames(header);
     const { source, unknown, missing } = this.mapper.map(names);
-    this.noteDrift(file, unknown, missing);
+    this.noteDrift(fileIndex, file, unknown, missing);
     const positions = this.table.columns.map((c) => (source.has(c.name) ? names.indexOf(source.get(c.name)!) : -1));
     const appender = await this.connection.createAppender("__file_rows", "main", "temp");
     const text = (a: DuckDBAppender, v: string | null | undefined) => (v == null ? a.appendNull() : a.appendVarchar(v));
@@ -351,8 +340,8 @@ class FileStager {
   }
 }
 
-async function countRows(connection: DuckDBConnection, sql: string): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${sql})`);
+async function countRows(connection: DuckDBConnection, query: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${query})`);
   return row?.n ?? 0;
 }
 
@@ -367,20 +356,35 @@ export async function loadFileStream(
   const { source, table } = stream;
   const loadedAt = new Date().toISOString();
   await prepareRawAndLanding(connection, source, table);
+  await ensureFileLoadColumns(connection);
+  const db = kyselyOn<LoaderDatabase>(connection);
   const raw = rawTableName(source, table);
   const landing = landingTableName(source, table);
   const meta = [quoteLiteral(runId), quoteLiteral(source), quoteLiteral(table.name)].join(", ");
   const stamp = `${quoteLiteral(loadedAt)}::timestamp`;
+  const quarantinedInRun = async () =>
+    Number(
+      (
+        await db
+          .selectFrom("meta.quarantine")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .where("run_id", "=", runId)
+          .where("source", "=", source)
+          .where("stream", "=", table.name)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   const previouslyLoaded = options.fullRefresh
     ? new Set<string>()
     : new Set(
         (
-          await queryRows<{ content_sha256: string }>(
-            connection,
-            "select content_sha256 from meta.file_loads where source = $1 and stream = $2",
-            [source, table.name],
-          )
+          await db
+            .selectFrom("meta.file_loads")
+            .select("content_sha256")
+            .where("source", "=", source)
+            .where("stream", "=", table.name)
+            .execute()
         ).map((r) => r.content_sha256),
       );
 
@@ -399,25 +403,35 @@ export async function loadFileStream(
 
   const stager = new FileStager(connection, table, stream.headerAliases);
   const scratchDir = mkdtempSync(join(tmpdir(), "warehouse-files-"));
-  const loadedFiles: Array<{ file: string; encoding: string; read: number; rejected: number }> = [];
+  const loadedFiles: LoadedFile[] = [];
   let read = 0;
   let rejected = 0;
   await connection.run("begin transaction");
   try {
     if (options.fullRefresh) {
       await connection.run(`delete from ${raw}`);
-      await connection.run("delete from meta.file_loads where source = $1 and stream = $2", [source, table.name]);
+      await db.deleteFrom("meta.file_loads").where("source", "=", source).where("stream", "=", table.name).execute();
     }
     await stager.createTables();
     const encodings: string[] = [];
+    // Files the loader cannot read at all, by index: each is one quarantine record, the others load.
+    const fileRejects = new Map<number, FileRejection>();
     for (const [index, { path, file, bytes }] of newFiles.entries()) {
-      if (/\.xlsx$/i.test(path)) {
-        encodings.push("xlsx");
-        await stager.stageXlsx(index, file, path);
-      } else {
-        const decoded = decodeCsv(bytes, path, scratchDir);
-        encodings.push(decoded.encoding);
-        await stager.stageCsv(index, file, decoded, stream.commentPrefix);
+      try {
+        let opened: DecodedCsv | XlsxSheet | FileRejection;
+        if (/\.xlsx$/i.test(path)) {
+          opened = await readXlsx(bytes);
+          encodings.push("xlsx");
+          if (!opened.rejected) await stager.stageXlsx(index, file, opened);
+        } else {
+          opened = decodeCsv(bytes, path, scratchDir);
+          encodings.push(opened.encoding);
+          if (!opened.rejected) await stager.stageCsv(index, file, opened, stream.commentPrefix);
+        }
+        if (opened.rejected) fileRejects.set(index, opened);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new Error(`Could not read ${file}: ${message}`, { cause: error });
       }
     }
     crashPoint("files:staged");
@@ -428,15 +442,28 @@ export async function loadFileStream(
     await connection.run(`
       create or replace temp table __valid_rows as
       select ${typedSelectSql(table)}, __file, __line from ${FILE_ROWS} where __reason = '';`);
-    const quarantinedBefore = await countRows(
-      connection,
-      `select 1 from meta.quarantine where run_id = ${quoteLiteral(runId)} and source = ${quoteLiteral(source)} and stream = ${quoteLiteral(table.name)}`,
-    );
+    const quarantinedBefore = await quarantinedInRun();
     await connection.run(`
       insert into meta.quarantine
         select ${meta}, ${location}, __reason, __payload, ${stamp} from ${FILE_ROWS} where __reason <> '';
       insert into meta.quarantine
         select ${meta}, ${fileName} || ' line ' || line, reason, payload, ${stamp} from ${READER_REJECTS};`);
+    if (fileRejects.size) {
+      await db
+        .insertInto("meta.quarantine")
+        .values(
+          [...fileRejects].map(([index, { reason, payload }]) => ({
+            run_id: runId,
+            source,
+            stream: table.name,
+            location: newFiles[index]!.file,
+            reason,
+            payload,
+            quarantined_at: loadedAt,
+          })),
+        )
+        .execute();
+    }
     const replacedInRun = scope
       ? await countRows(
           connection,
@@ -458,56 +485,76 @@ export async function loadFileStream(
     await connection.run(`insert into ${raw} select * from ${landing}`);
 
     // Per-file accounting, from the tables: rows read and rows quarantined.
-    const perFile = await queryRows<{ file: number; read: number; rejected: number }>(
-      connection,
-      `select __file as file, sum(n) as read, sum(bad) as rejected from (
-         select __file, count(*) as n, count(*) filter (where __reason <> '') as bad from ${FILE_ROWS} group by all
-         union all select __file, count(*), count(*) from ${READER_REJECTS} group by all
-       ) group by all order by 1`,
-    );
-    const dupes = await queryRows<{ location: string; n: number }>(
-      connection,
-      `select split_part(location, ' line ', 1) as location, count(*) as n from meta.quarantine
-       where run_id = ${quoteLiteral(runId)} and source = ${quoteLiteral(source)} and stream = ${quoteLiteral(table.name)}
-         and reason like 'duplicate key%' group by all`,
-    );
-    const dupesByFile = new Map(dupes.map((d) => [d.location, d.n]));
-    for (const { file: index, read: fileRead, rejected: fileBad } of perFile) {
-      const { file, hash } = newFiles[index]!;
-      const fileRejected = fileBad + (dupesByFile.get(file) ?? 0);
-      loadedFiles.push({ file, encoding: encodings[index]!, read: fileRead, rejected: fileRejected });
-      await connection.run(`insert into meta.file_loads values ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${stamp})`, [
-        source,
-        table.name,
+    const staged = await db
+      .selectFrom("__file_rows")
+      .select("__file")
+      .select((eb) => [
+        eb.fn.countAll<number>().as("read"),
+        eb.fn.countAll<number>().filterWhere("__reason", "<>", "").as("bad"),
+      ])
+      .groupBy("__file")
+      .execute();
+    const unreadable = await db
+      .selectFrom("__reader_rejects")
+      .select("__file")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .groupBy("__file")
+      .execute();
+    const dupes = await db
+      .selectFrom("meta.quarantine")
+      .select(sql<string>`split_part(location, ' line ', 1)`.as("file"))
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("run_id", "=", runId)
+      .where("source", "=", source)
+      .where("stream", "=", table.name)
+      .where("reason", "like", "duplicate key%")
+      .groupBy(sql`split_part(location, ' line ', 1)`)
+      .execute();
+    const readByFile = new Map<number, number>();
+    const badByFile = new Map<number, number>();
+    const add = (counts: Map<number, number>, file: number, n: number) =>
+      counts.set(file, (counts.get(file) ?? 0) + Number(n));
+    for (const s of staged) {
+      add(readByFile, s.__file, s.read);
+      add(badByFile, s.__file, s.bad);
+    }
+    for (const u of unreadable) {
+      add(readByFile, u.__file, u.n);
+      add(badByFile, u.__file, u.n);
+    }
+    const dupesByFile = new Map(dupes.map((d) => [d.file, Number(d.n)]));
+    // Empty files count as loaded too, so they are not read again; a file rejected whole is one record
+    // read and rejected, and is not read again either (a corrected file has another hash).
+    const fileLoads: Array<Insertable<FileLoadsRow>> = newFiles.map(({ file, hash }, index) => {
+      const wholeFile = fileRejects.get(index);
+      const fileRead = wholeFile ? 1 : (readByFile.get(index) ?? 0);
+      const fileRejected = wholeFile ? 1 : (badByFile.get(index) ?? 0) + (dupesByFile.get(file) ?? 0);
+      loadedFiles.push({
         file,
-        hash,
-        encodings[index]!,
-        runId,
-        fileRead,
-        fileRead - fileRejected,
-        fileRejected,
-      ] as never);
+        encoding: encodings[index]!,
+        read: fileRead,
+        rejected: fileRejected,
+        ...(wholeFile ? { rejectedReason: wholeFile.reason } : {}),
+      });
       read += fileRead;
       rejected += fileRejected;
-    }
-    // Empty files still count as loaded, so they are not read again.
-    for (const [index, { file, hash }] of newFiles.entries()) {
-      if (perFile.some((p) => p.file === index)) continue;
-      loadedFiles.push({ file, encoding: encodings[index]!, read: 0, rejected: 0 });
-      await connection.run(`insert into meta.file_loads values ($1, $2, $3, $4, $5, $6, 0, 0, 0, ${stamp})`, [
+      return {
         source,
-        table.name,
-        file,
-        hash,
-        encodings[index]!,
-        runId,
-      ] as never);
-    }
-    const quarantined =
-      (await countRows(
-        connection,
-        `select 1 from meta.quarantine where run_id = ${quoteLiteral(runId)} and source = ${quoteLiteral(source)} and stream = ${quoteLiteral(table.name)}`,
-      )) - quarantinedBefore;
+        stream: table.name,
+        file_name: file,
+        content_sha256: hash,
+        encoding: encodings[index]!,
+        run_id: runId,
+        rows_read: fileRead,
+        rows_loaded: fileRead - fileRejected,
+        rows_rejected: fileRejected,
+        loaded_at: loadedAt,
+        schema_drift: stager.driftByFile.get(index) ?? null,
+        rejected_reason: wholeFile?.reason ?? null,
+      };
+    });
+    if (fileLoads.length) await db.insertInto("meta.file_loads").values(fileLoads).execute();
+    const quarantined = (await quarantinedInRun()) - quarantinedBefore;
     // Rows replaced by a later file of the same run were loaded, then superseded: they count as loaded.
     assertReconciles(source, table.name, { read, loaded: inserted + replacedInRun, rejected: quarantined });
     if (quarantined !== rejected || duplicates !== [...dupesByFile.values()].reduce((a, b) => a + b, 0)) {

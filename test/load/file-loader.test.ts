@@ -152,6 +152,234 @@ describe("file loader", () => {
       ]);
       const [q] = await queryRows<{ reason: string }>(c, "select reason from meta.quarantine");
       expect(q?.reason).toBe("amount: column missing from file");
+      // Kept with the file's load record, so an operator can find it after the run output is gone.
+      const stored = await queryRows<{ file_name: string; schema_drift: string | null }>(
+        c,
+        "select file_name, schema_drift from meta.file_loads",
+      );
+      expect(stored).toEqual([
+        {
+          file_name: "sell_through_P004_2026-02.csv",
+          schema_drift: "unknown column(s) remark (not loaded); missing column(s) amount, customer_id",
+        },
+      ]);
+    });
+  });
+
+  it("header names cannot break the generated SQL: names differing only in case, blank and repeated names", async () => {
+    const file = join(dir, "sell_through_P005_2026-02.csv");
+    writeFileSync(
+      file,
+      "partner_id,sale_id,sale_date,sku,quantity,unit_price,amount,ship_to_region_id,customer_id,Remark,remark,,column12\n" +
+        "P005,E1,2026-02-01,SKU-1,1,5.00,5.00,CN-31,,a,b,c,d\n",
+    );
+    await withDatabase(join(dir, "raw-names.duckdb"), async (c) => {
+      await ensureMetaSchema(c);
+      const result = await loadFileStream(c, "run-1", { source: "partner_files", table: sellThrough, files: [file] });
+      expect(result).toMatchObject({ read: 1, loaded: 1, rejected: 0 });
+      expect(result.drift[0]?.unknownColumns).toEqual(["Remark", "column11", "column12", "column13"]);
+    });
+  });
+
+  it("reads a CSV mixing line endings (LF, CRLF, a stray CR) with line numbers as an editor shows them", async () => {
+    const file = join(dir, "sell_through_P006_2026-02.csv");
+    const header = "partner_id,sale_id,sale_date,sku,quantity,unit_price,amount,ship_to_region_id,customer_id";
+    writeFileSync(
+      file,
+      `${header}\nP006,M1,2026-02-01,SKU-1,1,5.00,5.00,CN-31,C1\r\n` +
+        "P006,M2,2026-02-02,SKU-1,x,5.00,5.00,CN-31,C2\rP006,M3,2026-02-03,SKU-1,1,5.00,5.00,CN-31,C3\n",
+    );
+    await withDatabase(join(dir, "raw-newlines.duckdb"), async (c) => {
+      await ensureMetaSchema(c);
+      const result = await loadFileStream(c, "run-1", { source: "partner_files", table: sellThrough, files: [file] });
+      expect(result).toMatchObject({ read: 3, loaded: 2, rejected: 1 });
+      const [bad] = await queryRows<{ location: string }>(c, "select location from meta.quarantine");
+      expect(bad?.location).toBe("sell_through_P006_2026-02.csv line 3");
+      const [last] = await queryRows<{ location: string }>(
+        c,
+        "select _source_location as location from partner_files.sell_through where sale_id = 'M3'",
+      );
+      expect(last?.location).toBe("sell_through_P006_2026-02.csv line 4");
+    });
+  });
+});
+
+/** An XLSX workbook of sell-through rows, as bytes. */
+async function workbookBytes(rows: unknown[][]): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet("sales");
+  for (const row of rows) sheet.addRow(row);
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+describe("files the loader cannot read are rejected on their own", () => {
+  const dir = tempDir();
+  const header = "partner_id,sale_id,sale_date,sku,quantity,unit_price,amount,ship_to_region_id,customer_id";
+  const good = (name: string, partner: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${header}\n${partner},S1,2026-01-05,SKU-1,2,10.00,20.00,CN-31,\n`);
+    return path;
+  };
+  const quarantineOf = (c: Parameters<typeof queryRows>[0], runId: string) =>
+    queryRows<{ location: string; reason: string; payload: string }>(
+      c,
+      "select location, reason, payload from meta.quarantine where run_id = $1 order by location",
+      [runId],
+    );
+
+  it("a truncated or corrupt XLSX is one quarantine record naming the file, not retried; the other files load; a corrected file loads", async () => {
+    const rawPath = join(dir, "raw-xlsx.duckdb");
+    const rows = [header.split(","), ["P2", "X1", "2026-01-10", "SKU-2", 4, 2.5, 10, "CN-11", "C3"]];
+    const workbook = await workbookBytes(rows);
+    const truncated = join(dir, "p2-2026-01.xlsx");
+    writeFileSync(truncated, workbook.subarray(0, Math.floor(workbook.length / 2)));
+    const oldFormat = join(dir, "p3-2026-01.xlsx"); // what an .xls or a password-protected workbook starts with
+    writeFileSync(oldFormat, Buffer.concat([Buffer.from("d0cf11e0a1b11ae1", "hex"), Buffer.alloc(512)]));
+    const csv = good("p1-2026-01.csv", "P1");
+    const stream = (files: string[]) => ({ source: "partner_files", table: sellThrough, files });
+
+    await withDatabase(rawPath, async (c) => {
+      await ensureMetaSchema(c);
+      const result = await loadFileStream(c, "run-1", stream([csv, truncated, oldFormat]));
+      // A file rejected whole counts as one record read and rejected.
+      expect(result).toMatchObject({ read: 3, loaded: 1, rejected: 2 });
+      expect(result.loadedFiles).toEqual([
+        { file: "p1-2026-01.csv", encoding: "utf-8", read: 1, rejected: 0 },
+        { file: "p2-2026-01.xlsx", encoding: "xlsx", read: 1, rejected: 1, rejectedReason: expect.any(String) },
+        { file: "p3-2026-01.xlsx", encoding: "xlsx", read: 1, rejected: 1, rejectedReason: expect.any(String) },
+      ]);
+      const [row] = await queryRows<{ sale_id: string }>(c, "select sale_id from partner_files.sell_through");
+      expect(row?.sale_id).toBe("S1");
+      const quarantine = await quarantineOf(c, "run-1");
+      expect(quarantine).toEqual([
+        {
+          location: "p2-2026-01.xlsx",
+          reason:
+            "not a readable XLSX workbook (corrupted or truncated zip): re-export it from Excel and drop it again",
+          payload: expect.any(String),
+        },
+        {
+          location: "p3-2026-01.xlsx",
+          reason: expect.stringMatching(/old-format \.xls or a password-protected workbook.*without a password/),
+          payload: expect.any(String),
+        },
+      ]);
+      expect(JSON.parse(quarantine[0]!.payload)).toMatchObject({
+        size_bytes: Math.floor(workbook.length / 2),
+        first_bytes_hex: workbook.subarray(0, 32).toString("hex"),
+        error: expect.stringMatching(/central directory/),
+      });
+      const loads = await queryRows<{
+        file_name: string;
+        rows_read: number;
+        rows_rejected: number;
+        rejected_reason: string | null;
+      }>(c, "select file_name, rows_read, rows_rejected, rejected_reason from meta.file_loads order by file_name");
+      expect(loads).toEqual([
+        { file_name: "p1-2026-01.csv", rows_read: 1, rows_rejected: 0, rejected_reason: null },
+        { file_name: "p2-2026-01.xlsx", rows_read: 1, rows_rejected: 1, rejected_reason: quarantine[0]!.reason },
+        { file_name: "p3-2026-01.xlsx", rows_read: 1, rows_rejected: 1, rejected_reason: quarantine[1]!.reason },
+      ]);
+
+      // The next run does not try the same bytes again...
+      const again = await loadFileStream(c, "run-2", stream([csv, truncated, oldFormat]));
+      expect(again).toMatchObject({ read: 0, skippedFiles: ["p1-2026-01.csv", "p2-2026-01.xlsx", "p3-2026-01.xlsx"] });
+      expect(await quarantineOf(c, "run-2")).toEqual([]);
+
+      // ... and the partner's re-exported workbook loads.
+      writeFileSync(truncated, workbook);
+      const fixed = await loadFileStream(c, "run-3", stream([csv, truncated, oldFormat]));
+      expect(fixed).toMatchObject({ read: 1, loaded: 1, rejected: 0 });
+      const ids = await queryRows<{ sale_id: string }>(c, "select sale_id from partner_files.sell_through order by 1");
+      expect(ids.map((r) => r.sale_id)).toEqual(["S1", "X1"]);
+    });
+  });
+
+  it("decodes UTF-16 CSVs, little- and big-endian, with or without a byte-order mark", async () => {
+    const text = (p: string) =>
+      `经销商编码,销售单号,销售日期,商品编码,数量,单价,金额,收货地区,客户编号\r\n${p},U1,2026-03-01,SKU-1,3,9.50,28.50,CN-11,客户一\r\n`;
+    const le = (s: string) => Buffer.from(s, "utf16le");
+    const be = (s: string) => le(s).swap16();
+    const files = [
+      ["u1-le-bom.csv", Buffer.concat([Buffer.from([0xff, 0xfe]), le(text("U1"))])],
+      ["u2-be-bom.csv", Buffer.concat([Buffer.from([0xfe, 0xff]), be(text("U2"))])],
+      ["u3-le.csv", le(text("U3"))],
+      ["u4-be.csv", be(text("U4"))],
+    ] as const;
+    for (const [name, bytes] of files) writeFileSync(join(dir, name), bytes);
+    await withDatabase(join(dir, "raw-utf16.duckdb"), async (c) => {
+      await ensureMetaSchema(c);
+      const result = await loadFileStream(c, "run-1", {
+        source: "partner_files",
+        table: sellThrough,
+        files: files.map(([name]) => join(dir, name)),
+        headerAliases: sellThroughHeaderAliases,
+      });
+      expect(result).toMatchObject({ read: 4, loaded: 4, rejected: 0, drift: [] });
+      expect(result.loadedFiles.map((f) => f.encoding)).toEqual([
+        "utf-16le (BOM)",
+        "utf-16be (BOM)",
+        "utf-16le",
+        "utf-16be",
+      ]);
+      const rows = await queryRows<{ partner_id: string; quantity: number; customer_id: string; loc: string }>(
+        c,
+        "select partner_id, quantity, customer_id, _source_location as loc from partner_files.sell_through order by 1",
+      );
+      expect(rows).toEqual(
+        ["U1", "U2", "U3", "U4"].map((p, i) => ({
+          partner_id: p,
+          quantity: 3,
+          customer_id: "客户一",
+          loc: `${files[i]![0]} line 2`,
+        })),
+      );
+    });
+  });
+
+  it("a CSV valid in no supported encoding (binary, Latin-1, truncated UTF-16, NUL bytes) is rejected on its own with the line and what to do", async () => {
+    const random = Buffer.alloc(3000);
+    for (let i = 0; i < random.length; i++) random[i] = (i * 7919 + ((i * i) % 251)) & 0xff;
+    const latin1 = Buffer.from(`${header}\nL1,S1,2026-01-05,SKU-1,2,10.00,20.00,CN-31,José\n`, "latin1");
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${header}\nT1,S1`, "utf16le")]);
+    const files = {
+      "binary.csv": random,
+      "latin1.csv": latin1,
+      "truncated-utf16.csv": utf16.subarray(0, utf16.length - 1),
+      "nul-header.csv": Buffer.from(`partner_id,sale\0id\nN1,S1\n`),
+      "zeros.csv": Buffer.alloc(4096),
+    };
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+    const csv = good("ok-2026-01.csv", "OK");
+    await withDatabase(join(dir, "raw-encodings.duckdb"), async (c) => {
+      await ensureMetaSchema(c);
+      const result = await loadFileStream(c, "run-1", {
+        source: "partner_files",
+        table: sellThrough,
+        files: [...Object.keys(files).map((name) => join(dir, name)), csv],
+      });
+      expect(result).toMatchObject({ read: 6, loaded: 1, rejected: 5 });
+      const quarantine = await quarantineOf(c, "run-1");
+      expect(quarantine.map(({ location, reason }) => ({ location, reason }))).toEqual([
+        {
+          location: "binary.csv",
+          reason: expect.stringMatching(
+            /^not a text file in a supported encoding: line 1 is neither UTF-8 nor GBK\/GB18030 .*: save it as CSV UTF-8/,
+          ),
+        },
+        { location: "latin1.csv", reason: expect.stringMatching(/^not a text file in a supported encoding: line 2 /) },
+        { location: "nul-header.csv", reason: expect.stringMatching(/^the header line holds control characters/) },
+        {
+          location: "truncated-utf16.csv",
+          reason: expect.stringMatching(/^not valid UTF-16LE text \(broken or truncated at line 2\)/),
+        },
+        { location: "zeros.csv", reason: expect.stringMatching(/^the header line holds control characters/) },
+      ]);
+      expect(JSON.parse(quarantine[1]!.payload)).toMatchObject({
+        bad_line: 2,
+        bad_line_text: expect.stringMatching(/^L1,S1,/),
+      });
+      for (const { payload } of quarantine) expect(payload.length).toBeLessThan(1000);
     });
   });
 });
