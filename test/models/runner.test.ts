@@ -242,6 +242,20 @@ describe("YAML tests", () => {
     );
   });
 
+  it("a NULL where the model's YAML says not_null fails that test, with the row", async () => {
+    const error = await rejection(
+      build({
+        ...stagingSales,
+        "models/core/z.sql": `-- grain: one row per sale\nselect sale_id, case when amount >= 10 then null else amount end as amount from staging.stg_shop__sales`,
+        "models/core/z.yml": `columns:\n  sale_id:\n    tests: [not_null]\n  amount:\n    tests: [not_null]\n`,
+      }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelTestFailedError);
+    const failures = (error as ModelTestFailedError).failures;
+    expect(failures.map((f) => f.test)).toEqual(["amount not_null"]);
+    expect(failures[0]?.failingRows).toBe(1);
+  });
+
   it("a test that cannot run (a column the model lacks) fails rather than passing", async () => {
     const error = await rejection(
       build({
