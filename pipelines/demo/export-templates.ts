@@ -70,6 +70,22 @@ class TemplateFile {
     if (!this.out.write(text)) await once(this.out, "drain");
   }
 
+  /** Writes one data row per line (each ending in a newline), in chunks of about a megabyte. */
+  async writeLines(lines: AsyncIterable<string>): Promise<void> {
+    let chunk = "";
+    let rows = 0;
+    for await (const line of lines) {
+      chunk += line;
+      rows++;
+      if (chunk.length >= 1 << 20) {
+        await this.write(chunk, rows);
+        chunk = "";
+        rows = 0;
+      }
+    }
+    await this.write(chunk, rows);
+  }
+
   async close(): Promise<void> {
     this.out.end();
     await once(this.out, "finish");
@@ -87,42 +103,29 @@ function bodyOf(bytes: Buffer): { text: string; rows: number } {
 /** An order-system table: the generator's CSV (contract header, contract order), streamed after the header. */
 async function copyOrderSystemTable(source: string, file: TemplateFile): Promise<void> {
   const lines = createInterface({ input: createReadStream(source, "utf8"), crlfDelay: Infinity });
-  let header = true;
-  let chunk = "";
-  let rows = 0;
-  for await (const line of lines) {
-    if (header) {
-      header = false;
-      continue;
-    }
-    chunk += `${line}\n`;
-    rows++;
-    if (chunk.length >= 1 << 20) {
-      await file.write(chunk, rows);
-      chunk = "";
-      rows = 0;
-    }
-  }
-  await file.write(chunk, rows);
+  await file.writeLines(
+    (async function* () {
+      let header = true;
+      for await (const line of lines) {
+        if (header) header = false;
+        else yield `${line}\n`;
+      }
+    })(),
+  );
 }
 
 /** A CRM entity: NDJSON records (contract field names) as CSV rows in contract column order. */
 async function convertCrmEntity(source: string, table: TableSpec, file: TemplateFile): Promise<void> {
   const lines = createInterface({ input: createReadStream(source, "utf8"), crlfDelay: Infinity });
-  let chunk = "";
-  let rows = 0;
-  for await (const line of lines) {
-    if (line === "") continue;
-    const record = JSON.parse(line) as Record<string, string | number | boolean | null>;
-    chunk += csvLine(table.columns.map((c) => (record[c.name] == null ? null : String(record[c.name]))));
-    rows++;
-    if (chunk.length >= 1 << 20) {
-      await file.write(chunk, rows);
-      chunk = "";
-      rows = 0;
-    }
-  }
-  await file.write(chunk, rows);
+  await file.writeLines(
+    (async function* () {
+      for await (const line of lines) {
+        if (line === "") continue;
+        const record = JSON.parse(line) as Record<string, string | number | boolean | null>;
+        yield csvLine(table.columns.map((c) => (record[c.name] == null ? null : String(record[c.name]))));
+      }
+    })(),
+  );
 }
 
 /** The drop files in the order they were produced: month by month, partners in name order. */
