@@ -2,18 +2,6 @@
 
 with
 
-targets as (
-
-    select * from core.targets
-
-),
-
-calendar as (
-
-    select * from intermediate.int_calendar_months
-
-),
-
 customer_orders as (
 
     select * from intermediate.int_customer_orders_numbered
@@ -50,37 +38,24 @@ profiles as (
 
 ),
 
-as_of as (
-
-    select max(as_of_date) as as_of_date
-    from calendar
-
-),
-
 crm_targets as (
 
+    -- the CRM goals, with their measuring window (measured_through over the period, or up to the as-of date while it
+    -- runs; null before it starts)
     select
-        targets.target_id,
-        targets.metric,
-        targets.scope_type,
-        targets.scope_id,
-        targets.target_value,
-        targets.period_start,
-        targets.period_end,
-        -- measured over the period, or up to the as-of date while it runs (null before it starts)
-        case
-            when targets.period_start <= as_of.as_of_date then least(targets.period_end, as_of.as_of_date)
-        end as measured_through,
-        case
-            when targets.period_start > as_of.as_of_date then 'not_started'
-            when targets.period_end <= as_of.as_of_date then 'complete'
-            else 'in_progress'
-        end as period_status,
-        targets.metric = 'key_customer_churn_rate' as is_lower_better
+        target_id,
+        metric,
+        scope_type,
+        scope_id,
+        target_value,
+        period_start,
+        period_end,
+        measured_through,
+        period_status,
+        metric = 'key_customer_churn_rate' as is_lower_better
 
-    from targets
-    cross join as_of
-    where targets.metric in (
+    from intermediate.int_targets_timed
+    where metric in (
         'repeat_purchase_rate', 'average_order_value', 'key_customer_churn_rate', 'satisfaction_score', 'referral_rate'
     )
 
