@@ -10,6 +10,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import puppeteer from "puppeteer-core";
@@ -91,6 +92,9 @@ export async function launchWatchedBrowser(): Promise<WatchedBrowser> {
   const proxy = await startTrapProxy((target) =>
     (isBrowserInternal(target) ? browserInternalRequests : outsideRequests).push(`(via proxy) ${target}`),
   );
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: install the Debian package \`chromium\` (.ci/run does).`);
+  }
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), "reports-chromium-"));
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM_PATH,
