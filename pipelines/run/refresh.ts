@@ -140,7 +140,10 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
           const rejections = await runLog.rejectionSummary();
           if (rejections.length) {
             ctx.log(`  quarantined rows by reason (see meta.quarantine in ${ctx.paths.rawDatabase}):`);
-            for (const r of rejections.slice(0, 20)) ctx.log(`    ${r.source}.${r.stream}: ${r.rows} × ${r.reason}`);
+            for (const r of rejections.slice(0, 20)) {
+              const where = r.rows === 1 ? `at ${r.firstLocation}` : `e.g. at ${r.firstLocation}`;
+              ctx.log(`    ${r.source}.${r.stream}: ${r.rows} × ${r.reason} (${where})`);
+            }
           }
         });
       } finally {

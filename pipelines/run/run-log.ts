@@ -98,11 +98,15 @@ export class RunLog {
   }
 
   /** Rejected rows of this run, grouped by source, stream and reason (for the CLI summary). */
-  async rejectionSummary(): Promise<Array<{ source: string; stream: string; reason: string; rows: number }>> {
+  async rejectionSummary(): Promise<
+    Array<{ source: string; stream: string; reason: string; rows: number; firstLocation: string }>
+  > {
     const rows = await this.db
       .selectFrom("meta.quarantine")
       .select(["source", "stream", "reason"])
       .select((eb) => eb.fn.countAll<number>().as("rows"))
+      // One place to look per reason: a whole-file reject's reason does not name its file, its location does.
+      .select((eb) => eb.fn.min("location").as("firstLocation"))
       .where("run_id", "=", this.runId)
       .groupBy(["source", "stream", "reason"])
       .orderBy("rows", "desc")

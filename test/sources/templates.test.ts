@@ -38,8 +38,13 @@ describe("canonical CSV templates", () => {
         "C3,business,某某公司,,,,CN-GD,retail,,,,2025-03-03T08:00:00Z,2025-03-03T08:00:00Z\n",
     );
     const config = configSchema.parse({ data_dir: join(dir, "data"), sources: { templates: { dir: templates } } });
-    const ctx = runContext(REPO_ROOT, config, () => undefined, "run-t1");
+    const logged: string[] = [];
+    const ctx = runContext(REPO_ROOT, config, (line) => logged.push(line), "run-t1");
     const outcome = await extract(ctx);
+    // The run's output sums rejections up by reason, with where to look.
+    expect(logged).toContainEqual(
+      expect.stringMatching(/^ {4}crm\.customers: 1 × customer_type: not one of .* \(at customers\.csv line 5\)$/),
+    );
     expect(outcome.failedStreams).toEqual([]);
     expect(outcome.loads.map((l) => `${l.source}.${l.stream}`)).toContain("crm.customers");
     await withDatabase(ctx.paths.rawDatabase, async (c) => {
