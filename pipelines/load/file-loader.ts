@@ -1,9 +1,10 @@
 /**
  * Lands files (CSV or XLSX) in raw, set-based in DuckDB. Each file is read as text columns (after
  * decoding GBK/GB18030 to UTF-8 where needed) with its headers mapped to the contract (aliases
- * allowed); then all new files of a run are checked in one SQL pass: valid rows reach raw, the
- * rest — lines the CSV reader could not parse, rows breaking the contract, earlier copies of a
- * duplicated key — go to quarantine with the file, the line and the reason.
+ * allowed), judged and typed in the same SQL pass, into a temporary table whose row order gives
+ * each row's line; then valid rows reach raw in one insert, and the rest — lines the CSV reader
+ * could not parse, rows breaking the contract, earlier copies of a duplicated key — go to
+ * quarantine with the file, the line and the reason.
  *
  * A file the loader cannot read at all (a corrupted or truncated XLSX, bytes valid in no supported
  * encoding) is rejected on its own: one quarantine record for the whole file, which counts as one
@@ -19,17 +20,16 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
-import { sql, type Insertable } from "kysely";
-import type { TableSpec } from "../contracts/column-spec.js";
+import type { Insertable } from "kysely";
+import { duckdbTypeOf, type TableSpec } from "../contracts/column-spec.js";
 import { queryRows, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
 import { kyselyOn } from "../warehouse/kysely-dialect.js";
 import type { FileLoadsTable, MetaDatabase } from "../warehouse/meta-schema.js";
 import { decodeCsv, readXlsx, type DecodedCsv, type FileRejection, type XlsxSheet } from "./file-decoding.js";
-import { landingTableName, prepareRawAndLanding, rawTableName } from "./raw-tables.js";
+import { ensureRawTables, rawTableName } from "./raw-tables.js";
 import { assertReconciles } from "./reconciliation.js";
-import { quarantineSupersededDuplicates } from "./record-loader.js";
 import type { LoadResult } from "./source-stream.js";
-import { rejectionReasonSql, typedSelectSql } from "./sql-validation.js";
+import { cleanedSql, parsedSelectSql, rejectionReasonSql, typedSelectSql } from "./sql-validation.js";
 import { crashPoint } from "../operate/crash-points.js";
 
 export interface FileStream {
@@ -89,7 +89,6 @@ export interface FileLoadOptions {
 // what raw keeps (at a million rows, persisting them cost more than reading the files).
 const FILE_ROWS = "temp.main.__file_rows";
 const READER_REJECTS = "temp.main.__reader_rejects";
-const VALID_ROWS = "temp.main.__valid_rows";
 
 /** meta.file_loads as this loader keeps it: the columns of meta-schema.ts plus the file's drift and whole-file reject. */
 interface FileLoadsRow extends FileLoadsTable {
@@ -102,7 +101,7 @@ interface FileLoadsRow extends FileLoadsTable {
 /** The tables the bookkeeping queries read: meta, and the run's staging tables (temporary). */
 interface LoaderDatabase extends Omit<MetaDatabase, "meta.file_loads"> {
   "meta.file_loads": FileLoadsRow;
-  __file_rows: { __file: number; __reason: string };
+  __file_rows: { __file: number; __reason: string; __drop: string | null };
   __reader_rejects: { __file: number };
 }
 
@@ -220,15 +219,19 @@ class HeaderMapper {
 }
 
 /**
- * Stages files into FILE_ROWS: contract columns as text + `__file`, `__line`, `__payload` (the row as the file
- * had it, kept for rejected rows only), `__missing` and `__reason` (why the row breaks the contract, '' if not).
+ * Stages files into FILE_ROWS, judged and typed in the same pass that reads them: contract columns
+ * (typed, null when the row breaks the contract) + `__file`, `__line` (set only where the row
+ * position does not give it, see lineSql), `__payload` (the row as the file had it, kept for
+ * rejected rows only), `__reason` (why the row breaks the contract, '' if not) and `__drop` (set
+ * later when a valid row is superseded: by a later file for its scope, or a later row with its key).
  */
 class FileStager {
   private readonly mapper: HeaderMapper;
-  private readonly reasonSql: string;
   readonly drift: FileDrift[] = [];
   /** Each staged file's drift as stored in meta.file_loads, by file index. */
   readonly driftByFile = new Map<number, string>();
+  /** Rows staged before each file: a CSV row's line follows from its rowid and its file's base. */
+  readonly baseByFile = new Map<number, bigint>();
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -236,14 +239,20 @@ class FileStager {
     headerAliases: Readonly<Record<string, string>> | undefined,
   ) {
     this.mapper = new HeaderMapper(table, headerAliases);
-    this.reasonSql = rejectionReasonSql(table);
   }
 
   async createTables(): Promise<void> {
-    const columns = this.table.columns.map((c) => `${quoteIdent(c.name)} VARCHAR`).join(", ");
+    const columns = this.table.columns.map((c) => `${quoteIdent(c.name)} ${duckdbTypeOf[c.type]}`).join(", ");
     await this.connection.run(`
-      create or replace temp table __file_rows (${columns}, __file INTEGER, __line BIGINT, __payload VARCHAR, __missing VARCHAR, __reason VARCHAR);
+      create or replace temp table __file_rows (${columns}, __file INTEGER, __line BIGINT, __payload VARCHAR, __reason VARCHAR, __drop VARCHAR);
       create or replace temp table __reader_rejects (__file INTEGER, line BIGINT, reason VARCHAR, payload VARCHAR);`);
+  }
+
+  /** The line of a staged row: its own when set (XLSX rows, files with skipped lines), else from its position. */
+  lineSql(fileCount: number): string {
+    const bases = Array.from({ length: fileCount }, (_, i) => this.baseByFile.get(i) ?? 0n);
+    const base = bases.length ? `([${bases.join(", ")}]::bigint[])[__file + 1]` : "0";
+    return `coalesce(__line, rowid - ${base} + 2)`;
   }
 
   private noteDrift(fileIndex: number, file: string, unknown: string[], missing: string[]): void {
@@ -254,8 +263,37 @@ class FileStager {
   }
 
   /**
+   * One insert judging and typing rows whose cleaned contract columns `cleaned` selects (with the
+   * columns `payloadSql` needs) from `from`.
+   */
+  private async insertJudged(
+    fileIndex: number,
+    missing: string[],
+    cleaned: string[],
+    from: string,
+    line: string,
+    payloadSql: string,
+  ): Promise<void> {
+    const judged = rejectionReasonSql(this.table, missing);
+    const result = await this.connection.run(`
+      insert into ${FILE_ROWS}
+      select ${typedSelectSql(this.table, "__judged")}, ${fileIndex}, ${line},
+             case when __judged <> '' then ${payloadSql} end, __judged, null
+      from (select *, ${judged} as __judged from (
+        select *, ${parsedSelectSql(this.table)} from (select *, ${cleaned.join(", ")} from ${from})))`);
+    if (result.rowsChanged > 0) {
+      // A file's rows take consecutive rowids in file order (not from 0: inside a transaction they start high).
+      const [first] = await queryRows<{ base: string }>(
+        this.connection,
+        `select min(rowid)::varchar as base from ${FILE_ROWS} where __file = ${fileIndex}`,
+      );
+      this.baseByFile.set(fileIndex, BigInt(first!.base));
+    }
+  }
+
+  /**
    * A CSV file, read by DuckDB with the header parsed here rather than sniffed: sniffing costs more
-   * than reading a small partner file, and every column is read as text anyway.
+   * than reading a small partner file, and every column is read as text (then judged and typed here).
    */
   async stageCsv(
     fileIndex: number,
@@ -267,30 +305,28 @@ class FileStager {
     const names = uniqueNames(parseHeader(decoded.headerLine, delimiter));
     const { source, unknown, missing } = this.mapper.map(names);
     this.noteDrift(fileIndex, file, unknown, missing);
-    const select = this.table.columns.map((c) => {
+    // The file's columns are read under positional names, so no header can clash with a contract column.
+    const read = names.map((_, i) => `__c${i}`);
+    const cleaned = this.table.columns.map((c) => {
       const from = source.get(c.name);
-      return from ? `${quoteIdent(from)} as ${quoteIdent(c.name)}` : `null as ${quoteIdent(c.name)}`;
+      return `${from ? cleanedSql(read[names.indexOf(from)]!) : "null::varchar"} as ${quoteIdent(c.name)}`;
     });
-    const original = `struct_pack(${names.map((n) => `${quoteIdent(n)} := ${quoteIdent(n)}`).join(", ")})`;
-    const columns = names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(", ");
+    const payload = `to_json(struct_pack(${names.map((n, i) => `${quoteIdent(n)} := ${read[i]}`).join(", ")}))::varchar`;
+    const columns = read.map((n) => `'${n}': 'VARCHAR'`).join(", ");
     const comment = commentPrefix ? `, comment = ${quoteLiteral(commentPrefix)}` : "";
     await this.connection.run("drop table if exists csv_rejects; drop table if exists csv_scans;");
-    // One pass: read, map, judge. The row's original text is serialised only when the row is rejected.
-    await this.connection.run(`
-      insert into ${FILE_ROWS}
-      select * exclude (__original, __missing, __judged), case when __judged <> '' then to_json(__original)::varchar end,
-             __missing, __judged
-      from (
-        select *, ${this.reasonSql} as __judged
-        from (
-          select ${select.join(", ")}, ${fileIndex} as __file, row_number() over () + 1 as __line, ${original} as __original,
-                 ${quoteLiteral(missing.join(","))} as __missing
-          from read_csv(${quoteLiteral(decoded.readPath)}, header = true, auto_detect = false, columns = {${columns}},
-                        delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"'${comment},
-                        ignore_errors = true, store_rejects = true,
-                        rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')
-        )
-      )`);
+    // One pass: read, map, judge, type. The row's original text is serialised only when the row is rejected.
+    await this.insertJudged(
+      fileIndex,
+      missing,
+      cleaned,
+      `read_csv(${quoteLiteral(decoded.readPath)}, header = true, auto_detect = false, columns = {${columns}},
+                delim = ${quoteLiteral(delimiter)}, quote = '"', escape = '"'${comment},
+                ignore_errors = true, store_rejects = true,
+                rejects_table = 'csv_rejects', rejects_scan = 'csv_scans')`,
+      "null::bigint",
+      payload,
+    );
     const rejected = await queryRows<{ line: number }>(this.connection, "select distinct line from csv_rejects");
     const skipped = skippedLines(
       decoded.utf8,
@@ -299,13 +335,14 @@ class FileStager {
     );
     // Row k is on line k + 1 unless the reader skipped lines before it: with skipped lines
     // s1 < s2 < ..., the k-th row sits on line k + 1 + #{i : s_i - (i - 1) <= k + 1}.
-    // (Rows were staged with __line = k + 1.)
-    if (skipped.length > 0) {
+    const base = this.baseByFile.get(fileIndex);
+    if (skipped.length > 0 && base !== undefined) {
+      const position = `(__file_rows.rowid - ${base} + 2)`;
       await this.connection.run(`
         create or replace temp table skipped_lines as
           select unnest(${`[${skipped.join(",")}]::bigint[]`}) as line, generate_subscripts(${`[${skipped.join(",")}]::bigint[]`}, 1) as rank;
-        update ${FILE_ROWS} set __line = __line + (
-          select count(*) from skipped_lines as s where s.line - (s.rank - 1) <= __file_rows.__line)
+        update ${FILE_ROWS} set __line = ${position} + (
+          select count(*) from skipped_lines as s where s.line - (s.rank - 1) <= ${position})
         where __file = ${fileIndex};`);
     }
     if (rejected.length) {
@@ -321,22 +358,25 @@ class FileStager {
     const { source, unknown, missing } = this.mapper.map(names);
     this.noteDrift(fileIndex, file, unknown, missing);
     const positions = this.table.columns.map((c) => (source.has(c.name) ? names.indexOf(source.get(c.name)!) : -1));
-    const appender = await this.connection.createAppender("__file_rows", "main", "temp");
+    const textColumns = this.table.columns.map((c, i) => `__t${i} VARCHAR`).join(", ");
+    await this.connection.run(
+      `create or replace temp table __xlsx_rows (${textColumns}, __xlsx_line BIGINT, __xlsx_payload VARCHAR)`,
+    );
+    const appender = await this.connection.createAppender("__xlsx_rows", "main", "temp");
     const text = (a: DuckDBAppender, v: string | null | undefined) => (v == null ? a.appendNull() : a.appendVarchar(v));
     try {
       for (const { line, cells } of rows) {
         for (const position of positions) text(appender, position >= 0 ? cells[position] : null);
-        appender.appendInteger(fileIndex);
         appender.appendBigInt(BigInt(line));
         appender.appendVarchar(JSON.stringify(Object.fromEntries(names.map((n, i) => [n, cells[i] ?? null]))));
-        appender.appendVarchar(missing.join(","));
-        appender.appendNull(); // judged below, in SQL like the CSV rows
         appender.endRow();
       }
     } finally {
       appender.closeSync();
     }
-    await this.connection.run(`update ${FILE_ROWS} set __reason = ${this.reasonSql} where __file = ${fileIndex}`);
+    const cleaned = this.table.columns.map((c, i) => `${cleanedSql(`__t${i}`)} as ${quoteIdent(c.name)}`);
+    await this.insertJudged(fileIndex, missing, cleaned, "temp.main.__xlsx_rows", "__xlsx_line", "__xlsx_payload");
+    await this.connection.run("drop table temp.main.__xlsx_rows");
   }
 }
 
@@ -355,11 +395,10 @@ export async function loadFileStream(
   const started = Date.now();
   const { source, table } = stream;
   const loadedAt = new Date().toISOString();
-  await prepareRawAndLanding(connection, source, table);
+  await ensureRawTables(connection, [{ source, table }]);
   await ensureFileLoadColumns(connection);
   const db = kyselyOn<LoaderDatabase>(connection);
   const raw = rawTableName(source, table);
-  const landing = landingTableName(source, table);
   const meta = [quoteLiteral(runId), quoteLiteral(source), quoteLiteral(table.name)].join(", ");
   const stamp = `${quoteLiteral(loadedAt)}::timestamp`;
   const quarantinedInRun = async () =>
@@ -436,12 +475,8 @@ export async function loadFileStream(
     }
     crashPoint("files:staged");
     const fileName = `(${newFiles.length ? `[${newFiles.map((f) => quoteLiteral(f.file)).join(", ")}]` : "['']::varchar[]"})[__file + 1]`;
-    const location = `${fileName} || ' line ' || __line`;
+    const location = `${fileName} || ' line ' || ${stager.lineSql(newFiles.length)}`;
     const scope = stream.replaceScope?.length ? stream.replaceScope.join(", ") : undefined;
-    // One pass judges every row; among valid rows, a later file of this run covering the same scope wins.
-    await connection.run(`
-      create or replace temp table __valid_rows as
-      select ${typedSelectSql(table)}, __file, __line from ${FILE_ROWS} where __reason = '';`);
     const quarantinedBefore = await quarantinedInRun();
     await connection.run(`
       insert into meta.quarantine
@@ -464,33 +499,55 @@ export async function loadFileStream(
         )
         .execute();
     }
-    const replacedInRun = scope
-      ? await countRows(
-          connection,
-          `select 1 from ${VALID_ROWS} qualify max(__file) over (partition by ${scope}) > __file`,
-        )
-      : 0;
-    await connection.run(`
-      insert into ${landing}
-      select * exclude (__file, __line), ${quoteLiteral(runId)}, ${stamp}, ${location}
-      from ${VALID_ROWS}
-      ${scope ? `qualify max(__file) over (partition by ${scope}) = __file` : ""}
-      order by __file, __line`);
-    const duplicates = await quarantineSupersededDuplicates(connection, runId, source, table);
+    // Among valid rows, a later file of this run covering the same scope wins (rows are staged in file order,
+    // then line order, so rowid orders them); then, among the rest, the later row with a key.
+    const valid = `${FILE_ROWS} where __reason = '' and __drop is null`;
+    const replacedInRun =
+      scope && newFiles.length > 1
+        ? (
+            await connection.run(`
+              update ${FILE_ROWS} set __drop = 'replaced' where rowid in (
+                select rowid from ${valid} qualify max(__file) over (partition by ${scope}) > __file)`)
+          ).rowsChanged
+        : 0;
+    const keys = table.primaryKey.map(quoteIdent).join(", ");
+    let duplicates = 0;
+    if ((await countRows(connection, `select 1 from ${valid} group by ${keys} having count(*) > 1`)) > 0) {
+      duplicates = (
+        await connection.run(`
+          update ${FILE_ROWS} set __drop = 'duplicate' where rowid in (
+            select rowid from ${valid} qualify row_number() over (partition by ${keys} order by rowid desc) > 1)`)
+      ).rowsChanged;
+      const contractColumns = table.columns.map((c) => `${quoteIdent(c.name)} := ${quoteIdent(c.name)}`).join(", ");
+      await connection.run(`
+        insert into meta.quarantine
+        select ${meta}, ${location},
+               'duplicate key (${table.primaryKey.join(", ")}): a later record with the same key was loaded instead',
+               to_json(struct_pack(${contractColumns}))::varchar, ${stamp}
+        from ${FILE_ROWS} where __drop = 'duplicate'`);
+    }
     if (scope)
-      await connection.run(`delete from ${raw} where (${scope}) in (select distinct (${scope}) from ${landing})`);
-    const keyMatch = table.primaryKey.map((k) => `t.${quoteIdent(k)} = l.${quoteIdent(k)}`).join(" and ");
-    await connection.run(`delete from ${raw} as t using ${landing} as l where ${keyMatch}`);
-    const inserted = await countRows(connection, `select 1 from ${landing}`);
-    await connection.run(`insert into ${raw} select * from ${landing}`);
+      await connection.run(`delete from ${raw} where (${scope}) in (select distinct (${scope}) from ${valid})`);
+    if (!options.fullRefresh) {
+      const keyMatch = table.primaryKey.map((k) => `t.${quoteIdent(k)} = l.${quoteIdent(k)}`).join(" and ");
+      await connection.run(`delete from ${raw} as t using (select ${keys} from ${valid}) as l where ${keyMatch}`);
+    }
+    const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
+    // In staging order, which is file order then line order.
+    const inserted = (
+      await connection.run(
+        `insert into ${raw} select ${columns}, ${quoteLiteral(runId)}, ${stamp}, ${location} from ${valid}`,
+      )
+    ).rowsChanged;
 
-    // Per-file accounting, from the tables: rows read and rows quarantined.
+    // Per-file accounting, from the tables: rows read, rows quarantined, superseded duplicates.
     const staged = await db
       .selectFrom("__file_rows")
       .select("__file")
       .select((eb) => [
         eb.fn.countAll<number>().as("read"),
         eb.fn.countAll<number>().filterWhere("__reason", "<>", "").as("bad"),
+        eb.fn.countAll<number>().filterWhere("__drop", "=", "duplicate").as("duplicates"),
       ])
       .groupBy("__file")
       .execute();
@@ -499,16 +556,6 @@ export async function loadFileStream(
       .select("__file")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .groupBy("__file")
-      .execute();
-    const dupes = await db
-      .selectFrom("meta.quarantine")
-      .select(sql<string>`split_part(location, ' line ', 1)`.as("file"))
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .where("run_id", "=", runId)
-      .where("source", "=", source)
-      .where("stream", "=", table.name)
-      .where("reason", "like", "duplicate key%")
-      .groupBy(sql`split_part(location, ' line ', 1)`)
       .execute();
     const readByFile = new Map<number, number>();
     const badByFile = new Map<number, number>();
@@ -522,13 +569,13 @@ export async function loadFileStream(
       add(readByFile, u.__file, u.n);
       add(badByFile, u.__file, u.n);
     }
-    const dupesByFile = new Map(dupes.map((d) => [d.file, Number(d.n)]));
+    const dupesByFile = new Map(staged.map((s) => [s.__file, Number(s.duplicates)]));
     // Empty files count as loaded too, so they are not read again; a file rejected whole is one record
     // read and rejected, and is not read again either (a corrected file has another hash).
     const fileLoads: Array<Insertable<FileLoadsRow>> = newFiles.map(({ file, hash }, index) => {
       const wholeFile = fileRejects.get(index);
       const fileRead = wholeFile ? 1 : (readByFile.get(index) ?? 0);
-      const fileRejected = wholeFile ? 1 : (badByFile.get(index) ?? 0) + (dupesByFile.get(file) ?? 0);
+      const fileRejected = wholeFile ? 1 : (badByFile.get(index) ?? 0) + (dupesByFile.get(index) ?? 0);
       loadedFiles.push({
         file,
         encoding: encodings[index]!,
@@ -560,7 +607,6 @@ export async function loadFileStream(
     if (quarantined !== rejected || duplicates !== [...dupesByFile.values()].reduce((a, b) => a + b, 0)) {
       throw new Error(`per-file counts of ${source}.${table.name} do not add up to the run's quarantine`);
     }
-    await connection.run(`delete from ${landing}`);
     crashPoint("files:before-commit");
     await connection.run("commit");
   } catch (error) {
@@ -569,8 +615,7 @@ export async function loadFileStream(
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });
     await connection.run(
-      `drop table if exists ${FILE_ROWS}; drop table if exists ${READER_REJECTS}; drop table if exists ${VALID_ROWS};
-       drop table if exists ${landing};`,
+      `drop table if exists ${FILE_ROWS}; drop table if exists ${READER_REJECTS}; drop table if exists temp.main.__xlsx_rows;`,
     );
   }
   return {

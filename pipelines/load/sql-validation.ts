@@ -3,57 +3,102 @@
  * pass computes, per row, every way it breaks the contract. Same rules as the zod validators in
  * contracts/column-spec.ts, so a record is judged the same whichever path it takes.
  *
- * Rows are text columns named after the contract, plus `__missing`: a comma-separated list of the
- * contract columns the row's file did not have (their values are null).
+ * Rows are the contract's columns as cleaned text (`cleanedSql`: trimmed, blank cells null), named
+ * after the contract, plus each non-text column parsed once (`parsedSelectSql`). Which columns a file
+ * lacks is known per file, so it is part of the statement, not of every row.
  */
 import { duckdbTypeOf, type ColumnSpec, type TableSpec } from "../contracts/column-spec.js";
 import { quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
 
-/** `nullif(trim(col), '')`: blank cells are missing values. */
-function cleaned(column: string): string {
-  return `nullif(trim(${quoteIdent(column)}), '')`;
+/**
+ * `nullif(trim(text), '')`: blank cells are missing values. trim() builds a new string, which costs
+ * more than the rest of the judging, so it runs only where there is something to trim: a space at
+ * either end, or a non-ASCII character (trim also removes Unicode spaces such as U+00A0 and U+3000).
+ */
+export function cleanedSql(text: string): string {
+  return `nullif(case when prefix(${text}, ' ') or suffix(${text}, ' ') or strlen(${text}) <> length(${text}) then trim(${text}) else ${text} end, '')`;
 }
 
-function checkColumn(column: ColumnSpec): string[] {
+/** The column holding a column's parsed value (see parsedSelectSql). */
+function parsed(table: TableSpec, column: ColumnSpec): string {
+  return quoteIdent(`__parsed_${table.columns.indexOf(column)}`);
+}
+
+/** The type a column's text is parsed as to judge it: integers as BIGINT (range checked on load), money as DOUBLE. */
+function parseType(column: ColumnSpec): string {
+  if (column.type === "integer" || column.type === "bigint") return "BIGINT";
+  if (column.type === "money") return "DOUBLE";
+  return duckdbTypeOf[column.type];
+}
+
+/** The select list parsing each non-text column's cleaned text once, for the checks and the typed value. */
+export function parsedSelectSql(table: TableSpec): string {
+  const columns = table.columns.filter((c) => c.type !== "text");
+  return columns.length
+    ? columns.map((c) => `try_cast(${quoteIdent(c.name)} as ${parseType(c)}) as ${parsed(table, c)}`).join(", ")
+    : "null as __parsed_none";
+}
+
+/** The ways a column's value can break the contract: the condition, and the reason it gives. */
+function checkColumn(table: TableSpec, column: ColumnSpec, missing: ReadonlySet<string>): Array<[string, string]> {
   const name = column.name;
-  const v = cleaned(name);
-  const checks: string[] = [];
-  if (!column.nullable) {
-    checks.push(
-      `case when list_contains(string_split(__missing, ','), ${quoteLiteral(name)}) then ${quoteLiteral(`${name}: column missing from file`)}
-            when ${v} is null then ${quoteLiteral(`${name}: required`)} end`,
-    );
-  }
+  const v = quoteIdent(name);
+  if (missing.has(name)) return column.nullable ? [] : [["true", quoteLiteral(`${name}: column missing from file`)]];
+  const checks: Array<[string, string]> = [];
+  if (!column.nullable) checks.push([`${v} is null`, quoteLiteral(`${name}: required`)]);
   if (column.type !== "text") {
-    const castType = column.type === "integer" || column.type === "bigint" ? "BIGINT" : duckdbTypeOf[column.type];
-    const cast = column.type === "money" ? `try_cast(${v} as DOUBLE)` : `try_cast(${v} as ${castType})`;
-    checks.push(
-      `case when ${v} is not null and ${cast} is null then ${quoteLiteral(`${name}: not a ${column.type}`)} || ' (' || left(${v}, 40) || ')' end`,
-    );
+    const value = parsed(table, column);
+    checks.push([
+      `${v} is not null and ${value} is null`,
+      `${quoteLiteral(`${name}: not a ${column.type}`)} || ' (' || left(${v}, 40) || ')'`,
+    ]);
     if (column.type === "money") {
-      checks.push(
-        `case when ${cast} is not null and abs(${cast} * 100 - round(${cast} * 100)) > 1e-6 then ${quoteLiteral(`${name}: money with more than 2 decimals`)} end`,
-      );
+      checks.push([
+        `${value} is not null and abs(${value} * 100 - round(${value} * 100)) > 1e-6`,
+        quoteLiteral(`${name}: money with more than 2 decimals`),
+      ]);
     }
   }
   if (column.values) {
     const list = column.values.map(quoteLiteral).join(", ");
-    checks.push(
-      `case when ${v} is not null and ${v} not in (${list}) then ${quoteLiteral(`${name}: not one of ${column.values.join(", ")}`)} end`,
-    );
+    checks.push([
+      `${v} is not null and ${v} not in (${list})`,
+      quoteLiteral(`${name}: not one of ${column.values.join(", ")}`),
+    ]);
   }
   return checks;
 }
 
-/** An SQL expression giving the reasons a row breaks the contract, '' when it does not. */
-export function rejectionReasonSql(table: TableSpec): string {
-  const checks = table.columns.flatMap(checkColumn);
-  return checks.length ? `concat_ws('; ', ${checks.join(", ")})` : "''";
+/**
+ * An SQL expression giving the reasons a row breaks the contract, '' when it does not, for a file
+ * lacking the `missing` contract columns; over the cleaned columns and parsedSelectSql's. Most rows
+ * pass, so one boolean test comes first and the reasons are spelled out only for the rows failing it.
+ */
+export function rejectionReasonSql(table: TableSpec, missing: readonly string[] = []): string {
+  const known = new Set(missing);
+  const checks = table.columns.flatMap((c) => checkColumn(table, c, known));
+  if (!checks.length) return "''";
+  const failed = checks.map(([condition]) => `(${condition})`).join(" or ");
+  const reasons = checks.map(([condition, reason]) => `case when ${condition} then ${reason} end`).join(", ");
+  return `case when coalesce(${failed}, false) then concat_ws('; ', ${reasons}) else '' end`;
 }
 
-/** The select list casting a validated row to the table's types. */
-export function typedSelectSql(table: TableSpec): string {
+/** The select list giving a row's values in the table's types; only the values of rows that passed (`judged` is '') matter. */
+export function typedSelectSql(table: TableSpec, judged: string): string {
   return table.columns
-    .map((c) => `cast(${cleaned(c.name)} as ${duckdbTypeOf[c.type]}) as ${quoteIdent(c.name)}`)
+    .map((c) => {
+      const v = quoteIdent(c.name);
+      const typed =
+        c.type === "text"
+          ? v
+          : c.type === "money"
+            ? `cast(${v} as ${duckdbTypeOf.money})` // from the text: exact, where a double might not be
+            : c.type === "integer"
+              ? `cast(${parsed(table, c)} as ${duckdbTypeOf.integer})`
+              : parsed(table, c);
+      // Integers (range) and money (from the text) could fail on a rejected row's value: cast only valid rows.
+      const guarded = c.type === "integer" || c.type === "money";
+      return `${guarded ? `case when ${judged} = '' then ${typed} end` : typed} as ${v}`;
+    })
     .join(", ");
 }
