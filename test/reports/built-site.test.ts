@@ -145,7 +145,7 @@ const monthRows = (figures: OverviewFigures): string[][] =>
   figures.byMonth.map((r) => [r.month, formatWhole(r.revenue), formatWhole(r.gross_margin), formatWhole(r.orders)]);
 const channelTypeRows = (figures: OverviewFigures): string[][] =>
   figures.byChannelType.map((r) => [
-    r.channel_type,
+    r.channel_type_label,
     formatWhole(r.revenue),
     formatWhole(r.gross_margin),
     formatWhole(r.orders),
@@ -181,7 +181,7 @@ describe("the built overview page in Chromium", () => {
     const liveStreaming = { ...DEFAULT_SELECTION, channelType: "live_streaming" };
     const expectedLive = await expectedFor(liveStreaming);
     expect(expectedLive.totals.revenue).not.toBe(initial.totals.revenue);
-    await chooseOption(page, "Channel type", "live_streaming", "live");
+    await chooseOption(page, "Channel type", "Live-streaming", "live");
     expect(await waitUntilShown(() => shownTotals(page), totalsAsShown(expectedLive), 30_000)).toEqual(
       totalsAsShown(expectedLive),
     );

@@ -20,7 +20,14 @@ export interface OverviewFigures {
   asOfDate: string;
   totals: { revenue: number; gross_margin: number; orders: number };
   byMonth: Array<{ month: string; revenue: number; gross_margin: number; orders: number }>;
-  byChannelType: Array<{ channel_type: string; revenue: number; gross_margin: number; orders: number }>;
+  byChannelType: Array<{
+    channel_type: string;
+    /** As the page names it (marts.channel_directory). */
+    channel_type_label: string;
+    revenue: number;
+    gross_margin: number;
+    orders: number;
+  }>;
   byRegion: Array<{ area: string; region_name: string; revenue: number; gross_margin: number; orders: number }>;
 }
 
@@ -48,7 +55,10 @@ export async function expectedOverview(warehousePath: string, selection: Overvie
   );
   const byChannelType = await queryWarehouse(
     warehousePath,
-    `select channel_type, ${sums} from (${selectedRows}) group by channel_type order by revenue desc`,
+    `select channel_type, any_value(channel_type_label) as channel_type_label, ${sums}
+     from (${selectedRows}) as selected
+     left join (select distinct channel_type, channel_type_label from marts.channel_directory) using (channel_type)
+     group by channel_type order by revenue desc`,
   );
   const byRegion = await queryWarehouse(
     warehousePath,
