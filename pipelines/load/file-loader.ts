@@ -90,26 +90,10 @@ export interface FileLoadOptions {
 const FILE_ROWS = "temp.main.__file_rows";
 const READER_REJECTS = "temp.main.__reader_rejects";
 
-/** meta.file_loads as this loader keeps it: the columns of meta-schema.ts plus the file's drift and whole-file reject. */
-interface FileLoadsRow extends FileLoadsTable {
-  /** The file's columns not matching the contract (as in the run output), null when none. */
-  schema_drift: string | null;
-  /** Why the whole file was rejected, null when its rows were read. */
-  rejected_reason: string | null;
-}
-
 /** The tables the bookkeeping queries read: meta, and the run's staging tables (temporary). */
-interface LoaderDatabase extends Omit<MetaDatabase, "meta.file_loads"> {
-  "meta.file_loads": FileLoadsRow;
+interface LoaderDatabase extends MetaDatabase {
   __file_rows: { __file: number; __reason: string; __drop: string | null };
   __reader_rejects: { __file: number };
-}
-
-/** Adds the columns meta.file_loads gained after its first release (a no-op once they are there). */
-async function ensureFileLoadColumns(connection: DuckDBConnection): Promise<void> {
-  await connection.run(`
-    alter table meta.file_loads add column if not exists schema_drift varchar;
-    alter table meta.file_loads add column if not exists rejected_reason varchar;`);
 }
 
 /** Splits a CSV header line into names (quoted names allowed). */
@@ -396,7 +380,6 @@ export async function loadFileStream(
   const { source, table } = stream;
   const loadedAt = new Date().toISOString();
   await ensureRawTables(connection, [{ source, table }]);
-  await ensureFileLoadColumns(connection);
   const db = kyselyOn<LoaderDatabase>(connection);
   const raw = rawTableName(source, table);
   const meta = [quoteLiteral(runId), quoteLiteral(source), quoteLiteral(table.name)].join(", ");
@@ -572,7 +555,7 @@ export async function loadFileStream(
     const dupesByFile = new Map(staged.map((s) => [s.__file, Number(s.duplicates)]));
     // Empty files count as loaded too, so they are not read again; a file rejected whole is one record
     // read and rejected, and is not read again either (a corrected file has another hash).
-    const fileLoads: Array<Insertable<FileLoadsRow>> = newFiles.map(({ file, hash }, index) => {
+    const fileLoads: Array<Insertable<FileLoadsTable>> = newFiles.map(({ file, hash }, index) => {
       const wholeFile = fileRejects.get(index);
       const fileRead = wholeFile ? 1 : (readByFile.get(index) ?? 0);
       const fileRejected = wholeFile ? 1 : (badByFile.get(index) ?? 0) + (dupesByFile.get(index) ?? 0);

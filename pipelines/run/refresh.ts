@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { DEFAULT_FRESHNESS_HOURS, resolvePaths, type WarehouseConfig, type WarehousePaths } from "../config/config.js";
-import { loadFileStream } from "../load/file-loader.js";
+import { describeDrift, loadFileStream, type FileDrift } from "../load/file-loader.js";
 import { ensureRawTables } from "../load/raw-tables.js";
 import { TEMPLATE_TABLES } from "../sources/templates.js";
 import { loadRecordStream } from "../load/record-loader.js";
@@ -115,19 +115,8 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
                 `  ${source}.${stream}: ${result.read} read, ${result.loaded} loaded, ${result.rejected} quarantined${result.deleted ? `, ${result.deleted} deleted in the source` : ""} (${result.durationMs} ms)`,
               );
               if ("drift" in result) {
-                for (const d of result.drift as Array<{
-                  file: string;
-                  unknownColumns: string[];
-                  missingColumns: string[];
-                }>) {
-                  ctx.log(
-                    `  ! ${d.file}: schema drift —` +
-                      (d.unknownColumns.length
-                        ? ` unknown column(s) ${d.unknownColumns.join(", ")} (not loaded)`
-                        : "") +
-                      (d.missingColumns.length ? ` missing column(s) ${d.missingColumns.join(", ")}` : ""),
-                  );
-                }
+                for (const d of result.drift as FileDrift[])
+                  ctx.log(`  ! ${d.file}: schema drift — ${describeDrift(d)}`);
               }
             } catch (error) {
               const message = error instanceof Error ? error.message : String(error);

@@ -67,6 +67,10 @@ export interface FileLoadsTable {
   rows_loaded: number;
   rows_rejected: number;
   loaded_at: string;
+  /** The file's columns not matching the contract (as in the run output), null when none. */
+  schema_drift: string | null;
+  /** Why the whole file was rejected, null when its rows were read. */
+  rejected_reason: string | null;
 }
 
 export interface MetaDatabase {
@@ -100,7 +104,10 @@ export async function ensureMetaSchema(connection: DuckDBConnection, schema = "m
     create table if not exists meta.file_loads (
       source varchar not null, stream varchar not null, file_name varchar not null, content_sha256 varchar not null,
       encoding varchar not null, run_id varchar not null, rows_read bigint not null, rows_loaded bigint not null,
-      rows_rejected bigint not null, loaded_at timestamp not null);
+      rows_rejected bigint not null, loaded_at timestamp not null, schema_drift varchar, rejected_reason varchar);
+    -- Columns file_loads gained after its first release: a raw database from then gets them here.
+    alter table meta.file_loads add column if not exists schema_drift varchar;
+    alter table meta.file_loads add column if not exists rejected_reason varchar;
     create table if not exists meta.quarantine (
       run_id varchar not null, source varchar not null, stream varchar not null, location varchar not null,
       reason varchar not null, payload varchar not null, quarantined_at timestamp not null);

@@ -3,8 +3,6 @@
 // the browser only (no SSR), so "shows data" is checked in Chromium. The first load is slow (~20-30 s) while vite
 // optimises dependencies.
 import { copyFile, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevServer } from "../../pipelines/reports/dev-server.js";
@@ -15,6 +13,7 @@ import { DEFAULT_SELECTION, expectedOverview } from "./helpers/overview-expected
 import { shownTotals, totalsAsShown, waitUntilShown } from "./helpers/overview-page.js";
 import { REPO_ROOT, TEST_SCRATCH } from "./helpers/shared-site.js";
 import { demoWarehouse } from "../support/demo-warehouse.js";
+import { freePort } from "../helpers/postgres-server.js";
 
 const dir = path.join(TEST_SCRATCH, "dev-server");
 const pagesDir = path.join(dir, "pages");
@@ -23,14 +22,6 @@ const warehousePath = path.join(dir, "warehouse.duckdb");
 let server: DevServer | undefined;
 let browser: WatchedBrowser;
 const output: string[] = [];
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 beforeAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSiteInBrowser } from "./helpers/browser.js";
 import type { SiteInBrowser } from "./helpers/browser.js";
+import { chooseOption, openDropdown } from "./helpers/overview-page.js";
 import { sharedSite } from "./helpers/shared-site.js";
 
 /** Options tried per dropdown besides the one it opens with: enough to leave the default path, few enough to be quick. */
@@ -67,11 +68,12 @@ describe("every input on every page", () => {
         buttons.map((b) => b.getAttribute("aria-label") ?? ""),
       );
       for (const title of titles) {
-        const button = `button[role="combobox"][aria-label="${title}"]`;
-        const options = await listOptions(page, button);
+        const options = await listOptions(page, title);
         for (const option of options.slice(0, OPTIONS_PER_DROPDOWN + 1).slice(1)) {
           const errorsBefore = consoleErrors.length;
-          await pick(page, button, option);
+          await chooseOption(page, title, option);
+          // A single-select dropdown closes on its own; make sure it is closed before the next one opens.
+          await page.keyboard.press("Escape");
           choicesMade++;
           await new Promise((resolve) => setTimeout(resolve, 1_000));
           const panels = await errorPanels(page);
@@ -89,35 +91,13 @@ describe("every input on every page", () => {
 });
 
 /** The options a dropdown offers (their data-value), read by opening and closing it. */
-async function listOptions(page: SiteInBrowser["browser"]["page"], button: string): Promise<string[]> {
-  await openDropdown(page, button);
+async function listOptions(page: SiteInBrowser["browser"]["page"], title: string): Promise<string[]> {
+  await openDropdown(page, title);
   const options = await page.$$eval("[data-cmdk-item]", (items) =>
     items.map((i) => i.getAttribute("data-value") ?? ""),
   );
   await page.keyboard.press("Escape");
   return options.filter((o) => o !== "");
-}
-
-async function pick(page: SiteInBrowser["browser"]["page"], button: string, option: string): Promise<void> {
-  await openDropdown(page, button);
-  const item = `[data-cmdk-item][data-value="${option.replaceAll('"', '\\"')}"]`;
-  await page.waitForSelector(item, { visible: true, timeout: 30_000 });
-  await page.click(item);
-  // A single-select dropdown closes on its own; make sure it is closed before the next one opens.
-  await page.keyboard.press("Escape");
-}
-
-async function openDropdown(page: SiteInBrowser["browser"]["page"], button: string): Promise<void> {
-  // Until the page has hydrated, a click does nothing: retry until the popover opens.
-  for (let attempt = 1; ; attempt++) {
-    await page.click(button);
-    const opened = await page
-      .waitForSelector("[data-cmdk-input]", { visible: true, timeout: 3_000 })
-      .then(() => true)
-      .catch(() => false);
-    if (opened) return;
-    if (attempt === 10) throw new Error(`Dropdown ${button} does not open`);
-  }
 }
 
 /** Texts of Evidence's query-error panels on the page (the red boxes a failed query renders instead of its chart). */

@@ -83,8 +83,8 @@ export const PATCHED_PACKAGES = [
 ];
 
 /** The package the offline client lives in (the default for functions given no package). */
-export const PACKAGE_NAME = "@evidence-dev/universal-sql";
-export const PACKAGE_VERSION = "3.0.1";
+export const PACKAGE_NAME = PATCHED_PACKAGES[0].name;
+export const PACKAGE_VERSION = PATCHED_PACKAGES[0].version;
 /** The universal-sql files (kept for readers that only care about the offline client). */
 export const PATCHED_FILES = PATCHED_PACKAGES[0].files;
 

@@ -73,18 +73,22 @@ export async function chooseOption(
   optionLabel: string,
   search?: string,
 ): Promise<void> {
-  // Until the page has hydrated, a click does nothing: retry until the Dropdown's popover opens.
+  await openDropdown(page, inputTitle);
+  if (search !== undefined) await page.type("[data-cmdk-input]", search);
+  const option = `[data-cmdk-item][data-value="${optionLabel}"]`;
+  await page.waitForSelector(option, { visible: true, timeout: 30_000 });
+  await page.click(option);
+}
+
+/** Opens an Evidence Dropdown by its label (until the page has hydrated a click does nothing, so it retries). */
+export async function openDropdown(page: Page, inputTitle: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.click(`button[role="combobox"][aria-label="${inputTitle}"]`);
     const opened = await page
       .waitForSelector("[data-cmdk-input]", { visible: true, timeout: 3_000 })
       .then(() => true)
       .catch(() => false);
-    if (opened) break;
+    if (opened) return;
     if (attempt === 10) throw new Error(`Dropdown "${inputTitle}" does not open`);
   }
-  if (search !== undefined) await page.type("[data-cmdk-input]", search);
-  const option = `[data-cmdk-item][data-value="${optionLabel}"]`;
-  await page.waitForSelector(option, { visible: true, timeout: 30_000 });
-  await page.click(option);
 }
