@@ -10,7 +10,7 @@ export default tseslint.config(
       "build/",
       ".evidence-workspace/",
       "scratch/",
-      "pipelines/reports/evidence-offline/",
+      "pipelines/site/evidence-offline/",
     ],
   },
   js.configs.recommended,

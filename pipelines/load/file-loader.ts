@@ -21,31 +21,17 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
 import type { Insertable } from "kysely";
-import { duckdbTypeOf, type TableSpec } from "../contracts/column-spec.js";
-import { queryRows, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
-import { kyselyOn } from "../warehouse/kysely-dialect.js";
-import type { FileLoadsTable, MetaDatabase } from "../warehouse/meta-schema.js";
+import { duckdbTypeOf, type TableSpec } from "../shared/contracts/column-spec.js";
+import { queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
+import { kyselyOn } from "../shared/warehouse/kysely-dialect.js";
+import type { FileLoadsTable, MetaDatabase } from "../shared/warehouse/meta-schema.js";
 import { decodeCsv, readXlsx, type DecodedCsv, type FileRejection, type XlsxSheet } from "./file-decoding.js";
 import { ensureRawTables, rawTableName } from "./raw-tables.js";
 import { assertReconciles } from "./reconciliation.js";
-import type { LoadResult } from "./source-stream.js";
+import type { FileStream, LoadResult } from "../shared/source-stream.js";
 import { cleanedSql, parsedSelectSql, rejectionReasonSql, typedSelectSql } from "./sql-validation.js";
-import { crashPoint } from "../operate/crash-points.js";
+import { crashPoint } from "../shared/crash-points.js";
 
-export interface FileStream {
-  readonly source: string;
-  readonly table: TableSpec;
-  readonly files: readonly string[];
-  /** Header spellings partners use, mapped to contract column names (matched case-insensitively). */
-  readonly headerAliases?: Readonly<Record<string, string>>;
-  /**
-   * SQL expressions over the contract's columns saying what a file covers, e.g. partner and month:
-   * a later file covering the same values replaces the rows earlier files gave for them.
-   */
-  readonly replaceScope?: readonly string[];
-  /** Lines starting with this are comments, not data (templates carry their example row that way). */
-  readonly commentPrefix?: string;
-}
 
 /** A file's columns that do not match the contract: reported, never silently dropped. */
 export interface FileDrift {

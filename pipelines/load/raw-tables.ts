@@ -3,8 +3,8 @@
  * columns plus load metadata, so every raw row says which run brought it and from where.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { duckdbCreateTable, type TableSpec } from "../contracts/column-spec.js";
-import { quoteIdent } from "../warehouse/duckdb.js";
+import { duckdbCreateTable, type TableSpec } from "../shared/contracts/column-spec.js";
+import { quoteIdent } from "../shared/warehouse/duckdb.js";
 
 /** Load metadata columns on every raw table. */
 export const LOAD_METADATA_COLUMNS = [

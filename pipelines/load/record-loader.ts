@@ -16,14 +16,14 @@
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
 import { sql, type Kysely } from "kysely";
 import type { ZodError } from "zod";
-import { duckdbTypeOf, recordSchema, type TableSpec } from "../contracts/column-spec.js";
-import { queryRows, quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
-import { kyselyOn } from "../warehouse/kysely-dialect.js";
-import type { MetaDatabase } from "../warehouse/meta-schema.js";
+import { duckdbTypeOf, recordSchema, type TableSpec } from "../shared/contracts/column-spec.js";
+import { queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
+import { kyselyOn } from "../shared/warehouse/kysely-dialect.js";
+import type { MetaDatabase } from "../shared/warehouse/meta-schema.js";
 import { landingTableName, prepareRawAndLanding, rawTableName } from "./raw-tables.js";
 import { assertReconciles } from "./reconciliation.js";
-import type { LoadResult, RecordStream, SourceRecord } from "./source-stream.js";
-import { crashPoint } from "../operate/crash-points.js";
+import type { LoadResult, RecordStream, SourceRecord } from "../shared/source-stream.js";
+import { crashPoint } from "../shared/crash-points.js";
 
 /** Formats a zod error as `field: problem; field: problem`. */
 export function describeZodError(error: ZodError): string {

@@ -7,8 +7,8 @@
  * after the contract, plus each non-text column parsed once (`parsedSelectSql`). Which columns a file
  * lacks is known per file, so it is part of the statement, not of every row.
  */
-import { duckdbTypeOf, type ColumnSpec, type TableSpec } from "../contracts/column-spec.js";
-import { quoteIdent, quoteLiteral } from "../warehouse/duckdb.js";
+import { duckdbTypeOf, type ColumnSpec, type TableSpec } from "../shared/contracts/column-spec.js";
+import { quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
 
 /**
  * `nullif(trim(text), '')`: blank cells are missing values. trim() builds a new string, which costs

@@ -5,7 +5,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { crashPoint } from "../operate/crash-points.js";
+import { crashPoint } from "../shared/crash-points.js";
 
 function fsyncPath(path: string): void {
   const fd = openSync(path, "r");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { crmTables } from "../../pipelines/contracts/crm.js";
-import { orderSystemTables } from "../../pipelines/contracts/order-system.js";
-import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
+import { crmTables } from "../../pipelines/shared/contracts/crm.js";
+import { orderSystemTables } from "../../pipelines/shared/contracts/order-system.js";
+import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { demoWarehouse, readManifest } from "../support/demo-warehouse.js";
 
 describe("the demo company through the whole pipeline", () => {

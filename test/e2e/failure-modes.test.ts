@@ -15,7 +15,7 @@ import { cpSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, w
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
+import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { REPO_ROOT } from "../support/shared-once.js";

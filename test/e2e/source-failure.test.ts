@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
+import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { freePort } from "../helpers/postgres-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { REPO_ROOT } from "../support/shared-once.js";

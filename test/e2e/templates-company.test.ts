@@ -7,10 +7,10 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { DemoManifest } from "../../pipelines/demo/index.js";
-import { DEMO_TEMPLATES_MANIFEST } from "../../pipelines/demo/export-templates.js";
-import { TEMPLATE_TABLES } from "../../pipelines/sources/templates.js";
-import { queryRows, quoteLiteral, withDatabase } from "../../pipelines/warehouse/duckdb.js";
+import type { DemoManifest } from "../../pipelines/demo-company/index.js";
+import { DEMO_TEMPLATES_MANIFEST } from "../../pipelines/demo-company/export-templates.js";
+import { TEMPLATE_TABLES } from "../../pipelines/extract/template-files.js";
+import { queryRows, quoteLiteral, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { REPO_ROOT } from "../support/shared-once.js";
 

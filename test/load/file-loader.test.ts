@@ -7,10 +7,10 @@ import {
   sellThrough,
   sellThroughHeaderAliases,
   sellThroughReplaceScope,
-} from "../../pipelines/contracts/partner-files.js";
+} from "../../pipelines/shared/contracts/partner-files.js";
 import { loadFileStream } from "../../pipelines/load/file-loader.js";
-import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
-import { ensureMetaSchema } from "../../pipelines/warehouse/meta-schema.js";
+import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
+import { ensureMetaSchema } from "../../pipelines/shared/warehouse/meta-schema.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 describe("file loader", () => {

@@ -9,16 +9,16 @@ import { join } from "node:path";
 import ExcelJS from "exceljs";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import { customers } from "../../pipelines/contracts/crm.js";
+import { customers } from "../../pipelines/shared/contracts/crm.js";
 import {
   sellThrough,
   sellThroughHeaderAliases,
   sellThroughReplaceScope,
-} from "../../pipelines/contracts/partner-files.js";
+} from "../../pipelines/shared/contracts/partner-files.js";
 import { loadFileStream } from "../../pipelines/load/file-loader.js";
 import { loadRecordStream } from "../../pipelines/load/record-loader.js";
-import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
-import { ensureMetaSchema } from "../../pipelines/warehouse/meta-schema.js";
+import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
+import { ensureMetaSchema } from "../../pipelines/shared/warehouse/meta-schema.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 function prng(seed: number): () => number {

@@ -1,12 +1,12 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { TableSpec } from "../../pipelines/contracts/column-spec.js";
+import type { TableSpec } from "../../pipelines/shared/contracts/column-spec.js";
 import { loadRecordStream, readStreamState } from "../../pipelines/load/record-loader.js";
 import { ReconciliationError } from "../../pipelines/load/reconciliation.js";
-import type { RecordStream, SourceRecord } from "../../pipelines/load/source-stream.js";
-import { RunLog } from "../../pipelines/run/run-log.js";
-import { queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
-import { ensureMetaSchema } from "../../pipelines/warehouse/meta-schema.js";
+import type { RecordStream, SourceRecord } from "../../pipelines/shared/source-stream.js";
+import { RunLog } from "../../pipelines/orchestrate/run-log.js";
+import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
+import { ensureMetaSchema } from "../../pipelines/shared/warehouse/meta-schema.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const widgets: TableSpec = {

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildWarehouse, ModelRunError, ModelTestFailedError } from "../../pipelines/models/build-warehouse.js";
+import { buildWarehouse, ModelRunError, ModelTestFailedError } from "../../pipelines/transform/build-warehouse.js";
 import { publishWarehouse } from "../../pipelines/publish/publish-warehouse.js";
-import { openDatabase, queryRows, withDatabase } from "../../pipelines/warehouse/duckdb.js";
+import { openDatabase, queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 /** A two-model project over one raw table, with a uniqueness test on the mart. */

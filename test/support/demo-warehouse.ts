@@ -5,9 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { configSchema } from "../../pipelines/config/config.js";
-import type { DemoManifest } from "../../pipelines/demo/index.js";
-import { refresh, runContext } from "../../pipelines/run/refresh.js";
+import { configSchema } from "../../pipelines/shared/config.js";
+import type { DemoManifest } from "../../pipelines/demo-company/index.js";
+import { refresh, runContext } from "../../pipelines/orchestrate/refresh.js";
 import { REPO_ROOT, sharedOnce, TEST_DATA_DIR } from "./shared-once.js";
 
 export interface DemoWarehouse {

@@ -1,6 +1,6 @@
 /**
  * Predicted customer value (潜在价值): a BG/NBD model of whether and how often each customer buys again and a
- * Gamma-Gamma model of how much, fitted with the project's CLV fitter (pipelines/analytics/clv) on the completed
+ * Gamma-Gamma model of how much, fitted with the project's CLV fitter (pipelines/transform/clv) on the completed
  * orders of identified customers (intermediate.int_customer_orders_numbered), then applied to every customer's own
  * history at each of the last 13 month ends.
  *
@@ -19,10 +19,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { BgNbdParams, GammaGammaParams, NelderMeadOptions } from "../../../pipelines/analytics/clv/index.js";
-import type { TypeScriptModel } from "../../../pipelines/models/typescript-model.js";
+import type { BgNbdParams, GammaGammaParams, NelderMeadOptions } from "../../../pipelines/transform/clv/index.js";
+import type { TypeScriptModel } from "../../../pipelines/transform/typescript-model.js";
 
-type Clv = typeof import("../../../pipelines/analytics/clv/index.js");
+type Clv = typeof import("../../../pipelines/transform/clv/index.js");
 
 /** Weeks: the fitter's calendar-week periods. */
 export const PERIOD_DAYS = 7;
@@ -49,7 +49,7 @@ export const MIN_REPEAT_CUSTOMERS = 5;
 /** Customers read and predicted per batch. */
 const BATCH_CUSTOMERS = 20_000;
 
-const CLV_MODULE = join("pipelines", "analytics", "clv", "index.ts");
+const CLV_MODULE = join("pipelines", "transform", "clv", "index.ts");
 
 async function loadClv(): Promise<Clv> {
   // The project root is three folders up from models/intermediate/customers; a copied models folder falls back to

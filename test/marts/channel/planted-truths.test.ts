@@ -2,8 +2,8 @@
 // region, channel, product, months, amounts), nothing unplanted is flagged, and the clean company has no finding at
 // all. The demo warehouses are built once per test run by the real pipeline (test/support/demo-warehouse.ts).
 import { beforeAll, describe, expect, it } from "vitest";
-import type { DemoManifest } from "../../../pipelines/demo/index.js";
-import { queryRows, withDatabase } from "../../../pipelines/warehouse/duckdb.js";
+import type { DemoManifest } from "../../../pipelines/demo-company/index.js";
+import { queryRows, withDatabase } from "../../../pipelines/shared/warehouse/duckdb.js";
 import { type DemoWarehouse, demoWarehouse, readManifest } from "../../support/demo-warehouse.js";
 
 interface Company {

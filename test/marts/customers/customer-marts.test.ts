@@ -1,7 +1,7 @@
 // Given rows -> expected rows: the customer marts built by the real models over the hand-written customer company
 // (helpers/customer-company.ts), compared with numbers worked out by hand in the comments.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows, withDatabase } from "../../../pipelines/warehouse/duckdb.js";
+import { queryRows, withDatabase } from "../../../pipelines/shared/warehouse/duckdb.js";
 import { buildFixture, type BuiltFixture } from "../helpers/build-fixture.js";
 import { customerCompany, PERSONAL_VALUES } from "./helpers/customer-company.js";
 

@@ -4,8 +4,8 @@
 // per test run by the real pipeline (test/support/demo-warehouse.ts); also checked here: no personal data in any mart,
 // and the fit of the predicted-value model on the demo's ~3,000 customers.
 import { beforeAll, describe, expect, it } from "vitest";
-import type { DemoManifest } from "../../../pipelines/demo/index.js";
-import { queryRows, withDatabase } from "../../../pipelines/warehouse/duckdb.js";
+import type { DemoManifest } from "../../../pipelines/demo-company/index.js";
+import { queryRows, withDatabase } from "../../../pipelines/shared/warehouse/duckdb.js";
 import { type DemoWarehouse, demoWarehouse, readManifest } from "../../support/demo-warehouse.js";
 
 interface Company {

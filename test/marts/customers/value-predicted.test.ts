@@ -3,7 +3,7 @@
 // expected spend are the fitter's own numbers - at the as-of date and at an earlier month end, where only the
 // purchases up to that day count.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as clv from "../../../pipelines/analytics/clv/index.js";
+import * as clv from "../../../pipelines/transform/clv/index.js";
 import predictedModel, {
   expectedPurchases,
   expectedPurchasesByQuadrature,
@@ -11,7 +11,7 @@ import predictedModel, {
   HORIZON_WEEKS,
   PERIOD_DAYS,
 } from "../../../models/intermediate/customers/int_customer_value_predicted.js";
-import type { RawFixture, RawRow } from "../../models/helpers/raw-database.js";
+import type { RawFixture, RawRow } from "../../transform/helpers/raw-database.js";
 import { buildFixture, type BuiltFixture } from "../helpers/build-fixture.js";
 import { customerCompany } from "./helpers/customer-company.js";
 

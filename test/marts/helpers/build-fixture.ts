@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildWarehouse, type BuildResult } from "../../../pipelines/models/build-warehouse.js";
-import { createRawDatabase, queryFile, type RawFixture } from "../../models/helpers/raw-database.js";
+import { buildWarehouse, type BuildResult } from "../../../pipelines/transform/build-warehouse.js";
+import { createRawDatabase, queryFile, type RawFixture } from "../../transform/helpers/raw-database.js";
 
 export const projectRoot = fileURLToPath(new URL("../../..", import.meta.url));
 

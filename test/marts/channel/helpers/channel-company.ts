@@ -12,7 +12,7 @@
  *
  * Products: PR-A unit cost 40.00 (list 100, partner 60, floor 80); PR-B unit cost 10.00 (list 20, partner 15, floor 16).
  */
-import type { RawFixture } from "../../../models/helpers/raw-database.js";
+import type { RawFixture } from "../../../transform/helpers/raw-database.js";
 
 /** Personal values in the raw CRM rows that no mart may carry. */
 export const PERSONAL_VALUES = ["Chen Jing", "chen.jing@example.com", "+86 137 0000 0007", "12 Nanjing Rd"];

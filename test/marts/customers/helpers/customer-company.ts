@@ -16,7 +16,7 @@
  *
  * O-900 is a sell-in order to partner P-1 (600): no customer, in no customer mart.
  */
-import type { RawFixture, RawRow } from "../../../models/helpers/raw-database.js";
+import type { RawFixture, RawRow } from "../../../transform/helpers/raw-database.js";
 
 /** Personal values in the raw CRM rows that no mart may carry. */
 export const PERSONAL_VALUES = [

@@ -1,0 +1,137 @@
+/**
+ * Turns the configuration into live sources: the demo company (generated, then served on
+ * loopback exactly like real systems) or a company's own order system, CRM and partner drops.
+ * Either way the same extract code reads them.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { crmTables } from "../shared/contracts/crm.js";
+import { orderSystemTables } from "../shared/contracts/order-system.js";
+import { sellThrough, sellThroughHeaderAliases, sellThroughReplaceScope } from "../shared/contracts/partner-files.js";
+import { ConfigError, secretFromEnv, type WarehouseConfig, type WarehousePaths } from "../shared/config.js";
+import { prepareDemoCompany, startDemoSources } from "../demo-company/index.js";
+import type { FileStream } from "../shared/source-stream.js";
+import type { RecordStream } from "../shared/source-stream.js";
+import { crmApiSource, describeRetry } from "../extract/crm-api-source.js";
+import { postgresSource } from "../extract/postgres-source.js";
+import { templateStreams } from "../extract/template-files.js";
+
+export interface ConnectedSources {
+  readonly recordStreams: readonly RecordStream[];
+  readonly fileStreams: readonly FileStream[];
+  close(): Promise<void>;
+}
+
+/** Files in a partner drop folder, in name order (CSV and XLSX). */
+export function partnerDropFiles(dropDir: string): string[] {
+  if (!existsSync(dropDir)) {
+    throw new ConfigError(
+      `Partner drop folder ${dropDir} does not exist: create it or fix sources.partner_files.drop_dir.`,
+    );
+  }
+  return readdirSync(dropDir)
+    .filter((name) => /\.(csv|xlsx)$/i.test(name))
+    .sort()
+    .map((name) => join(dropDir, name));
+}
+
+interface Endpoints {
+  orderSystem?: { connectionString: string; schema: string; lookback?: string; softDeleteColumn?: string };
+  crm?: { baseUrl: string; token: string; pageSize?: number; timeoutMs?: number };
+  partnerDropsDir?: string;
+}
+
+function streamsFor(endpoints: Endpoints, fullRefresh: boolean, log: (line: string) => void) {
+  const closers: Array<() => Promise<void>> = [];
+  const recordStreams: RecordStream[] = [];
+  const fileStreams: FileStream[] = [];
+  if (endpoints.orderSystem) {
+    const source = postgresSource({
+      name: "order_system",
+      ...endpoints.orderSystem,
+      tables: orderSystemTables,
+      fullRefresh,
+      onNotice: log,
+    });
+    recordStreams.push(...source.streams);
+    closers.push(source.close);
+  }
+  if (endpoints.crm) {
+    // Every retry is one line of the run's output (the token is never in it).
+    const source = crmApiSource({
+      name: "crm",
+      ...endpoints.crm,
+      tables: crmTables,
+      fullRefresh,
+      onRetry: (event) => log(`  ${describeRetry("crm", event)}`),
+    });
+    recordStreams.push(...source.streams);
+    closers.push(source.close);
+  }
+  if (endpoints.partnerDropsDir) {
+    fileStreams.push({
+      source: "partner_files",
+      table: sellThrough,
+      files: partnerDropFiles(endpoints.partnerDropsDir),
+      headerAliases: sellThroughHeaderAliases,
+      replaceScope: sellThroughReplaceScope,
+    });
+  }
+  return { recordStreams, fileStreams, closers };
+}
+
+/** Connects every configured source; the demo company when the config names none. */
+export async function connectSources(
+  config: WarehouseConfig,
+  paths: WarehousePaths,
+  log: (line: string) => void,
+  options: { fullRefresh?: boolean } = {},
+): Promise<ConnectedSources> {
+  if (!config.sources) {
+    const started = Date.now();
+    const manifest = await prepareDemoCompany({ dir: paths.demoDir, ...config.demo });
+    const demo = await startDemoSources(paths.demoDir);
+    log(
+      `demo company ready (seed ${manifest.seed}, scale ${manifest.scale}) in ${Date.now() - started} ms: ` +
+        `order system ${demo.orderSystem.connectionString}, CRM ${demo.crm.baseUrl}, partner drops ${demo.partnerDropsDir}`,
+    );
+    const { recordStreams, fileStreams, closers } = streamsFor(demo, options.fullRefresh ?? false, log);
+    return {
+      recordStreams,
+      fileStreams,
+      async close() {
+        for (const close of closers) await close();
+        await demo.close();
+      },
+    };
+  }
+  const { order_system, crm, partner_files, templates } = config.sources;
+  const endpoints: Endpoints = {};
+  if (order_system) {
+    endpoints.orderSystem = {
+      connectionString: secretFromEnv(order_system.connection_string_env, "The order system (sources.order_system)"),
+      schema: order_system.schema,
+      lookback: order_system.lookback,
+      ...(order_system.soft_delete_column ? { softDeleteColumn: order_system.soft_delete_column } : {}),
+    };
+  }
+  if (crm) {
+    endpoints.crm = {
+      baseUrl: crm.base_url,
+      token: secretFromEnv(crm.token_env, "The CRM (sources.crm)"),
+      pageSize: crm.page_size,
+      timeoutMs: crm.timeout_ms,
+    };
+  }
+  // Relative to the project folder, like data_dir and the templates folder (not to wherever the command runs).
+  if (partner_files) endpoints.partnerDropsDir = resolve(paths.projectRoot, partner_files.drop_dir);
+  const { recordStreams, fileStreams, closers } = streamsFor(endpoints, options.fullRefresh ?? false, log);
+  if (templates) fileStreams.push(...templateStreams(resolve(paths.projectRoot, templates.dir)));
+  return {
+    recordStreams,
+    fileStreams,
+    async close() {
+      for (const close of closers) await close();
+    },
+  };
+}

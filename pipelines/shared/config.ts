@@ -1,0 +1,170 @@
+/**
+ * Configuration: where the warehouse keeps its files and which systems it reads. Without a config
+ * file the embedded demo company is the source. A config file (YAML, `--config` or the
+ * WAREHOUSE_CONFIG environment variable) points the same pipelines at a company's real systems;
+ * secrets are never written in it, only the names of the environment variables holding them.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import cron from "node-cron";
+import { z } from "zod";
+import { PermanentError } from "./errors.js";
+
+const demoSchema = z.strictObject({
+  seed: z.number().int().default(42),
+  scale: z.number().positive().default(1),
+  plants: z.boolean().default(true),
+});
+
+const sourcesSchema = z
+  .strictObject({
+    order_system: z
+      .strictObject({
+        connection_string_env: z.string().default("ORDER_SYSTEM_URL"),
+        schema: z.string().default("public"),
+        /** How far before the saved cursor each run reads again, for rows committed late (a PostgreSQL interval). */
+        lookback: z.string().default("1 hour"),
+        /**
+         * A column whose non-null value marks a row deleted in the source (e.g. deleted_at). It applies to
+         * the tables that have it (looked up in the source's information_schema); the others have no soft deletes.
+         */
+        soft_delete_column: z.string().optional(),
+      })
+      .optional(),
+    crm: z
+      .strictObject({
+        base_url: z.string().url(),
+        token_env: z.string().default("CRM_API_TOKEN"),
+        page_size: z.number().int().positive().max(1000).default(500),
+        timeout_ms: z.number().int().positive().default(30_000),
+      })
+      .optional(),
+    partner_files: z.strictObject({ drop_dir: z.string() }).optional(),
+    /** A folder of filled canonical CSV templates (`npm run templates`), for a company with no API. */
+    templates: z.strictObject({ dir: z.string() }).optional(),
+  })
+  .refine((s) => !(s.templates && (s.order_system || s.crm)), {
+    message: "templates fill the same raw tables as order_system and crm: configure either templates or those sources",
+  });
+
+const scheduleSchema = z.strictObject({
+  /** When the nightly refresh runs (cron syntax, as node-cron reads it). */
+  cron: z
+    .string()
+    .default("0 2 * * *")
+    .refine(
+      (expression) => cron.validate(expression),
+      'not a valid cron expression (e.g. "0 2 * * *" for 02:00 daily)',
+    ),
+  /** The timezone the cron expression is read in. */
+  timezone: z
+    .string()
+    .default("Asia/Shanghai")
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "not a known IANA timezone (e.g. Asia/Shanghai, Europe/Berlin, UTC)"),
+  /** Retries of a refresh that failed for a reason that may pass (a source down), with doubling waits. */
+  retries: z.number().int().min(0).max(10).default(2),
+  retry_delay_seconds: z.number().positive().default(300),
+});
+
+export const configSchema = z.strictObject({
+  /** The scheduler (`npm run schedule`). */
+  schedule: scheduleSchema.default({
+    cron: "0 2 * * *",
+    timezone: "Asia/Shanghai",
+    retries: 2,
+    retry_delay_seconds: 300,
+  }),
+  /** Where to tell people a refresh failed: a webhook receiving a short JSON message. */
+  notify: z
+    .strictObject({
+      /** Environment variable holding the webhook URL (preferred: such URLs often carry a token). */
+      webhook_url_env: z.string().optional(),
+      webhook_url: z.string().url().optional(),
+    })
+    .optional(),
+  /** How old (hours since its last successful load) each source may be before reports warn; default 36. */
+  freshness_hours: z.record(z.string(), z.number().positive()).default({}),
+  /** Folder for the raw database, the published warehouse and the demo's generated sources. */
+  data_dir: z.string().default("data"),
+  /** Where the report site is published (a link to the current complete site). */
+  site_dir: z.string().default("build"),
+  /** The embedded demo company; used when `sources` is absent. */
+  demo: demoSchema.default({ seed: 42, scale: 1, plants: true }),
+  sources: sourcesSchema.optional(),
+});
+
+export type WarehouseConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends PermanentError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Resolved file locations for one project. */
+export interface WarehousePaths {
+  readonly projectRoot: string;
+  readonly dataDir: string;
+  /** The loader's database: raw tables, quarantine, run log. Only the loader writes it. */
+  readonly rawDatabase: string;
+  /** The published warehouse every reader opens (read-only). Replaced only by publish. */
+  readonly publishedWarehouse: string;
+  readonly demoDir: string;
+  readonly siteDir: string;
+}
+
+export function resolvePaths(projectRoot: string, config: WarehouseConfig): WarehousePaths {
+  const dataDir = isAbsolute(config.data_dir) ? config.data_dir : resolve(projectRoot, config.data_dir);
+  return {
+    projectRoot,
+    dataDir,
+    rawDatabase: resolve(dataDir, "raw.duckdb"),
+    publishedWarehouse: resolve(dataDir, "warehouse.duckdb"),
+    demoDir: resolve(dataDir, "demo"),
+    siteDir: isAbsolute(config.site_dir) ? config.site_dir : resolve(projectRoot, config.site_dir),
+  };
+}
+
+/** Reads and validates the config file (or returns the demo defaults when there is none). */
+export function loadConfig(path?: string): WarehouseConfig {
+  if (!path) return configSchema.parse({});
+  if (!existsSync(path)) throw new ConfigError(`Config file ${path} does not exist.`);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, "utf8")) ?? {};
+  } catch (error) {
+    throw new ConfigError(`Config file ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(top)"}: ${i.message}`).join("\n");
+    throw new ConfigError(`Config file ${path} is invalid:\n${issues}`);
+  }
+  return parsed.data;
+}
+
+/** The webhook URL to notify on failure, if configured. */
+export function webhookUrl(config: WarehouseConfig): string | undefined {
+  if (config.notify?.webhook_url_env)
+    return secretFromEnv(config.notify.webhook_url_env, "Failure notifications (notify.webhook_url_env)");
+  return config.notify?.webhook_url;
+}
+
+/** Default age limit for a source without its own (hours). */
+export const DEFAULT_FRESHNESS_HOURS = 36;
+
+/** Reads a required secret from the environment, with a message saying which variable to set. */
+export function secretFromEnv(variable: string, what: string): string {
+  const value = process.env[variable];
+  if (!value) throw new ConfigError(`${what} needs the environment variable ${variable}; set it and run again.`);
+  return value;
+}

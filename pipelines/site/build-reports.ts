@@ -1,0 +1,234 @@
+// Builds the reports site (Evidence) from the published warehouse into build/, with no network.
+//
+//   evidence sources --strict   runs sources/warehouse/*.sql against the warehouse, writes parquet
+//   evidence build              prerenders every page in reports/ with those tables, writes a static site
+//
+// Evidence only reads ./pages, so both run in a generated workspace that links reports/ as pages (workspace.ts).
+// A plain `evidence build` does not fail when a page's query is broken: it logs "<query> | Error in Query! ..." and
+// ships a page with an error box. We treat that as a failed build and name the page and the query. The site is
+// built beside the published one and swapped in only when everything succeeded, so a failed build leaves the
+// previous site in place.
+import { existsSync } from "node:fs";
+import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink } from "node:fs/promises";
+import path from "node:path";
+import { crashPoint } from "../shared/crash-points.js";
+import { evidenceEnv, runEvidence } from "./evidence-cli.js";
+import { lockWorkspace, prepareWorkspace } from "./workspace.js";
+import type { Workspace } from "./workspace.js";
+
+export interface BuildReportsOptions {
+  /** Repository root: holds reports/, sources/, evidence.config.yaml and node_modules/. */
+  repoRoot: string;
+  /** The published DuckDB warehouse file (relative paths are taken from repoRoot). */
+  warehousePath: string;
+  /** Where the site goes; defaults to <repoRoot>/build. Replaced only by a successful build. */
+  outDir?: string;
+  /** Receives Evidence's output line by line and our progress messages; defaults to stdout. */
+  log?: (line: string) => void;
+  /** Pages to build; defaults to <repoRoot>/reports. */
+  pagesDir?: string;
+  /** Workspace under .evidence-workspace/ to build in; defaults to "build". */
+  workspaceName?: string;
+}
+
+/** A page query that failed while Evidence prerendered the site. */
+export interface BrokenPageQuery {
+  /** Query name, as in ```sql <name> (or Evidence's name for a component's query, e.g. Dropdown-<input>). */
+  query: string;
+  /** Page files (relative to the repository root) that define the query. */
+  pages: string[];
+  /** DuckDB's error message. */
+  message: string;
+}
+
+/** The reports build failed; the previously published site was left untouched. */
+export class ReportsBuildError extends Error {
+  constructor(
+    message: string,
+    /** Broken page queries, when that is why the build failed. */
+    readonly brokenQueries: BrokenPageQuery[] = [],
+    /** The last lines Evidence printed. */
+    readonly outputTail: string[] = [],
+  ) {
+    super(message);
+    this.name = "ReportsBuildError";
+  }
+}
+
+/** Runs `evidence sources` then `evidence build` against the warehouse and publishes the site atomically. */
+export async function buildReports(options: BuildReportsOptions): Promise<void> {
+  const repoRoot = path.resolve(options.repoRoot);
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const warehousePath = path.resolve(repoRoot, options.warehousePath);
+  const outDir = path.resolve(repoRoot, options.outDir ?? "build");
+  const pagesDir = path.resolve(repoRoot, options.pagesDir ?? "reports");
+
+  if (!existsSync(warehousePath)) {
+    throw new ReportsBuildError(
+      `Warehouse file not found: ${warehousePath}. Build and publish the warehouse first, or pass its path.`,
+    );
+  }
+  const workspace = await prepareWorkspace({ repoRoot, name: options.workspaceName ?? "build", pagesDir });
+  const release = await lockWorkspace(workspace);
+  try {
+    await buildInWorkspace(workspace, { warehousePath, outDir, pagesDir, repoRoot, log });
+  } finally {
+    await release();
+  }
+}
+
+async function buildInWorkspace(
+  workspace: Workspace,
+  options: { warehousePath: string; outDir: string; pagesDir: string; repoRoot: string; log: (line: string) => void },
+): Promise<void> {
+  const { warehousePath, outDir, pagesDir, repoRoot, log } = options;
+  const siteDir = path.join(workspace.dir, "build");
+  // Evidence copies its output over ./build without emptying it first; start clean so no stale page survives.
+  await rm(siteDir, { recursive: true, force: true });
+  const run = { cwd: workspace.dir, env: evidenceEnv(workspace.sourcesDir, warehousePath), log };
+
+  let started = Date.now();
+  log(`[reports] evidence sources (warehouse ${warehousePath})`);
+  const sources = await runEvidence(["sources", "--strict"], run);
+  if (sources.code !== 0) {
+    throw new ReportsBuildError(
+      `evidence sources failed (exit code ${sources.code}): a source query in sources/ could not run against ` +
+        `${warehousePath}. The previous site was left in place.\n${tail(sources.output).join("\n")}`,
+      [],
+      tail(sources.output),
+    );
+  }
+  log(`[reports] evidence sources done in ${seconds(started)}`);
+  crashPoint("reports:sources-done");
+
+  started = Date.now();
+  log("[reports] evidence build");
+  const build = await runEvidence(["build"], run);
+  const broken = await brokenPageQueries(build.output, pagesDir, repoRoot);
+  if (broken.length > 0) {
+    const lines = broken.map(
+      (b) =>
+        `  page ${b.pages.length > 0 ? b.pages.join(", ") : "(no page defines it)"}, query "${b.query}": ${b.message}`,
+    );
+    throw new ReportsBuildError(
+      `Report build failed: ${broken.length} page ${broken.length === 1 ? "query is" : "queries are"} broken ` +
+        `(the previous site in ${outDir} was left in place):\n${lines.join("\n")}\n` +
+        "Fix the query in the page (pages only select, filter and chart marts), then build again.",
+      broken,
+      tail(build.output),
+    );
+  }
+  if (build.code !== 0 || !existsSync(path.join(siteDir, "index.html"))) {
+    throw new ReportsBuildError(
+      `evidence build failed (exit code ${build.code}); the previous site was left in place.\n` +
+        tail(build.output).join("\n"),
+      [],
+      tail(build.output),
+    );
+  }
+  log(`[reports] evidence build done in ${seconds(started)}`);
+
+  await publish(siteDir, outDir);
+  log(`[reports] site published to ${outDir}`);
+}
+
+const QUERY_ERROR = /^(\S+) \| Error in Query!\s?(.*)$/;
+
+/**
+ * Finds "<query> | Error in Query! <message>" in Evidence's output (the message may continue on following lines,
+ * until a blank line) and names the page(s) that define each query.
+ */
+export async function brokenPageQueries(
+  output: string[],
+  pagesDir: string,
+  repoRoot: string,
+): Promise<BrokenPageQuery[]> {
+  const messages = new Map<string, string>();
+  output.forEach((line, i) => {
+    const match = QUERY_ERROR.exec(line);
+    if (!match) return;
+    const [, query = "", first = ""] = match;
+    const rest: string[] = [];
+    for (let j = i + 1; j < output.length && rest.length < 8; j++) {
+      const next = output[j] ?? "";
+      if (next.trim() === "" || QUERY_ERROR.test(next) || /^\[[A-Z]+\]/.test(next)) break;
+      rest.push(next.trim());
+    }
+    // The same failure is printed once per render pass; keep the first.
+    if (!messages.has(query)) messages.set(query, [first.trim(), ...rest].filter(Boolean).join(" "));
+  });
+  if (messages.size === 0) return [];
+  const pages = await pageSources(pagesDir);
+  return [...messages].map(([query, message]) => ({
+    query,
+    message,
+    pages: pagesDefining(pages, query).map((file) => path.relative(repoRoot, file)),
+  }));
+}
+
+/** Every markdown page under `dir`, with its text. */
+async function pageSources(dir: string): Promise<Array<{ file: string; text: string }>> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const files = entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".md"))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+  return Promise.all(files.map(async (file) => ({ file, text: await readFile(file, "utf8") })));
+}
+
+/** Pages with a ```sql <query> block; for a component's query (Dropdown-<name>), pages with that input name. */
+function pagesDefining(pages: Array<{ file: string; text: string }>, query: string): string[] {
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const fence = new RegExp(`^\\s*\`\`\`sql\\s+${escape(query)}\\s*$`, "m");
+  const direct = pages.filter((p) => fence.test(p.text)).map((p) => p.file);
+  if (direct.length > 0) return direct;
+  const input = /^[A-Za-z]+-(.+)$/.exec(query)?.[1];
+  if (!input) return [];
+  const named = new RegExp(`name=["']?${escape(input)}\\b`);
+  return pages.filter((p) => named.test(p.text)).map((p) => p.file);
+}
+
+/**
+ * Publishes the freshly built `siteDir` as `outDir` atomically. `outDir` is a symbolic link to one
+ * complete site kept beside it (`.<name>-sites/<stamp>/`); publishing moves the new site there and
+ * renames a new link over the old one — a single rename, so readers see the old site or the new one
+ * at every instant, even if the refresh is killed in the middle. The previous site is kept (a web
+ * server may still be sending its files); older ones are removed.
+ */
+async function publish(siteDir: string, outDir: string): Promise<void> {
+  const parent = path.dirname(outDir);
+  const sites = path.join(parent, `.${path.basename(outDir)}-sites`);
+  await mkdir(sites, { recursive: true });
+  const stamp = `${new Date().toISOString().replace(/[-:.]/g, "")}-${process.pid}`;
+  const target = path.join(sites, stamp);
+  if ((await stat(sites)).dev === (await stat(siteDir)).dev) await rename(siteDir, target);
+  else {
+    await cp(siteDir, `${target}.partial`, { recursive: true });
+    await rename(`${target}.partial`, target);
+    await rm(siteDir, { recursive: true, force: true });
+  }
+  crashPoint("reports:site-staged");
+  const current = await lstat(outDir).catch(() => null);
+  const previous = current?.isSymbolicLink() ? path.basename(await readlink(outDir)) : "";
+  if (current && !current.isSymbolicLink()) {
+    // A site published before links were used (or copied in by hand): move it aside once.
+    await rename(outDir, path.join(sites, `earlier-${stamp}`));
+  }
+  const link = path.join(parent, `.${path.basename(outDir)}.link-${stamp}`);
+  await symlink(path.relative(parent, target), link);
+  await rename(link, outDir);
+  crashPoint("reports:site-published");
+  // Keep the site just replaced; remove older ones and leftovers of interrupted publishes.
+  for (const entry of await readdir(sites)) {
+    if (entry === stamp || entry === previous) continue;
+    await rm(path.join(sites, entry), { recursive: true, force: true });
+  }
+}
+
+function tail(lines: string[], count = 40): string[] {
+  return lines.filter((line) => line.trim() !== "").slice(-count);
+}
+
+function seconds(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}

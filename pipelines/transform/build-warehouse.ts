@@ -1,0 +1,121 @@
+/**
+ * Builds a complete warehouse into a NEW DuckDB file: raw attached read-only, every model run in
+ * dependency order as a table, every model test run. Only a build that finishes with all tests
+ * passing is handed to publish; the file being built is never the one readers have open.
+ */
+import { existsSync, rmSync } from "node:fs";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { openDatabase, queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
+import { ensureMetaSchema } from "../shared/warehouse/meta-schema.js";
+import { planModels, type PlannedModel } from "./dag.js";
+import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
+import { describeFailures, runModelTests, type TestOutcome } from "./model-tests.js";
+import { crashPoint } from "../shared/crash-points.js";
+import { PermanentError } from "../shared/errors.js";
+
+/** A model's SQL failed to run; names the model, its file and DuckDB's message. */
+export class ModelRunError extends PermanentError {
+  constructor(
+    readonly model: ModelFile,
+    cause: unknown,
+  ) {
+    super(`Model ${model.id} (${model.file}) failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = "ModelRunError";
+  }
+}
+
+/** Model tests failed: nothing is published. */
+export class ModelTestFailedError extends PermanentError {
+  constructor(readonly failures: readonly TestOutcome[]) {
+    super(
+      `${failures.length} model test(s) failed, so the warehouse was not published:\n${describeFailures(failures)}`,
+    );
+    this.name = "ModelTestFailedError";
+  }
+}
+
+export interface BuildOptions {
+  readonly projectRoot: string;
+  /** The loader's raw database (attached read-only as `raw`). */
+  readonly rawPath: string;
+  /** Where to build; must not be the published file. Replaced if it exists. */
+  readonly buildPath: string;
+  readonly runId: string;
+  readonly modelsDir?: string;
+  /** How many hours old each source may be (by source name; `*` for the rest) before reports flag it. */
+  readonly freshnessHours?: Readonly<Record<string, number>>;
+  readonly onModel?: (event: { model: PlannedModel; index: number; total: number; ms: number }) => void;
+}
+
+export interface BuildResult {
+  readonly models: readonly PlannedModel[];
+  readonly testsRun: number;
+}
+
+/** Copies the loader's bookkeeping the reports may show (counts only: quarantine payloads can hold personal data). */
+async function copyOperationalTables(
+  connection: DuckDBConnection,
+  runId: string,
+  freshnessHours: Readonly<Record<string, number>>,
+): Promise<void> {
+  const [meta] = await queryRows<{ n: number }>(
+    connection,
+    "select count(*) as n from duckdb_tables() where database_name = 'raw' and schema_name = 'meta'",
+  );
+  // A raw database that never saw a load has no bookkeeping yet: read from an empty copy instead.
+  const from = meta && meta.n > 0 ? "raw.meta" : "empty_meta";
+  if (from === "empty_meta") await ensureMetaSchema(connection, "empty_meta");
+  await connection.run(`
+    create schema if not exists ops;
+    create table ops.build_context as select ${quoteLiteral(runId)} as run_id, (now() at time zone 'UTC') as built_at;
+    create table ops.loads as select * from ${from}.loads;
+    create table ops.quarantine_summary as
+      select run_id, source, stream, reason, count(*) as rows from ${from}.quarantine group by all;
+    drop schema if exists empty_meta cascade;
+    create table ops.freshness_limits (source varchar, max_age_hours double);
+  `);
+  for (const [source, hours] of Object.entries(freshnessHours)) {
+    await connection.run("insert into ops.freshness_limits values ($1, $2)", [source, hours]);
+  }
+}
+
+/** Builds models and runs their tests into `buildPath`; throws (leaving nothing published) on any failure. */
+export async function buildWarehouse(options: BuildOptions): Promise<BuildResult> {
+  const models = await discoverModels(options.projectRoot, options.modelsDir);
+  for (const suffix of ["", ".wal"]) if (existsSync(options.buildPath + suffix)) rmSync(options.buildPath + suffix);
+  const db = await openDatabase(options.buildPath);
+  try {
+    const connection = db.connection;
+    await connection.run(`attach ${quoteLiteral(options.rawPath)} as raw (read_only)`);
+    const plan = await planModels(connection, models);
+    for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
+    await copyOperationalTables(connection, options.runId, options.freshnessHours ?? {});
+    let index = 0;
+    for (const planned of plan) {
+      const started = Date.now();
+      const { model } = planned;
+      try {
+        const target = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
+        if (model.script) await model.script.build(connection, target);
+        else await connection.run(`create table ${target} as\n${model.sql}`);
+      } catch (error) {
+        throw new ModelRunError(model, error);
+      }
+      options.onModel?.({ model: planned, index: ++index, total: plan.length, ms: Date.now() - started });
+      crashPoint("models:model-built");
+    }
+    const { run, failures } = await runModelTests(
+      connection,
+      plan.map((p) => p.model),
+    );
+    if (failures.length) throw new ModelTestFailedError(failures);
+    crashPoint("models:tests-passed");
+    await connection.run("detach raw");
+    await connection.run("checkpoint");
+    return { models: plan, testsRun: run };
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,357 @@
+// The channel pages (reports/channels/) in the one shared offline build of the planted demo company
+// (helpers/shared-site.ts): every page is built, every partner has its prerendered page, and the pages show the
+// planted channel truths of the demo manifest exactly — the cross-territory partner, region and months, the
+// below-floor partner, product and month, the loss-making channel and the blind-spot region.
+//
+// What a reader sees is read from the build itself, never re-queried from the warehouse: the prerendered HTML (the
+// findings are written out as text, so they are in it) and the prerendered query results Evidence ships with each
+// page (api/<md5(route id)>/<md5(params)>/all-queries.json -> api/prerendered_queries/<hash>.arrow), which hold
+// exactly the rows the page's tables and charts show for the default filters.
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { DemoManifest } from "../../pipelines/demo-company/index.js";
+import { demoWarehouse, readManifest } from "../support/demo-warehouse.js";
+import { REPO_ROOT, sharedSite } from "./helpers/shared-site.js";
+import type { SharedSite } from "./helpers/shared-site.js";
+
+const require = createRequire(import.meta.url);
+const { tableFromIPC } = require("apache-arrow") as typeof import("apache-arrow");
+
+type Row = Record<string, unknown>;
+
+/** Every channel page (route) and the question it answers, as its title says. */
+const CHANNEL_PAGES: Record<string, string> = {
+  "/channels/profitability": "Channel profitability",
+  "/channels/coverage": "Coverage by region",
+  "/channels/emerging": "Emerging vs traditional channels",
+  "/channels/segment-fit": "Segment–channel fit",
+  "/channels/conflict": "Conflict & compliance",
+  "/channels/partners": "Partner scorecards",
+  "/channels/goals": "Goals vs actuals",
+  "/channels/glossary": "Metric glossary",
+};
+const PARTNER_ROUTE = "/channels/partners/[partner_id]";
+
+const md5 = (text: string): string => createHash("md5").update(text).digest("hex");
+
+/**
+ * The visible text of an HTML page, roughly as a reader sees it, with the spaces that tag boundaries leave inside
+ * brackets and before punctuation removed ("( LIVE-KS )" -> "(LIVE-KS)").
+ */
+function visibleText(html: string): string {
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, " ")
+    .replace(/<style[\s\S]*?<\/style>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&nbsp;/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/&#39;/g, "'")
+    .replace(/\s+/g, " ")
+    .replace(/\( /g, "(")
+    .replace(/ ([),.:;])/g, "$1");
+}
+
+/** A whole number as the pages show money (fmt='#,##0'). */
+const whole = (value: number): string =>
+  Math.round(value).toLocaleString("en-US", { maximumFractionDigits: 0 }).replace("-0", "0");
+
+/** yyyy-mm of a date as Arrow hands it over (epoch milliseconds, or a Date). */
+const yearMonth = (value: unknown): string => new Date(Number(value)).toISOString().slice(0, 7);
+
+let site: SharedSite;
+let manifest: DemoManifest;
+let truths: DemoManifest["planted_truths"]["truths"];
+
+beforeAll(async () => {
+  site = await sharedSite();
+  manifest = readManifest(await demoWarehouse("planted"));
+  truths = manifest.planted_truths.truths;
+  console.log(`[reports] shared site (with the channel pages): built in ${(site.buildMs / 1000).toFixed(1)} s`);
+});
+
+function htmlFile(urlPath: string): string {
+  return path.join(site.siteDir, urlPath.replace(/^\//, ""), "index.html");
+}
+
+async function pageText(urlPath: string): Promise<string> {
+  return visibleText(await readFile(htmlFile(urlPath), "utf8"));
+}
+
+/** The rows a page's query returned when the site was built (its default filters). */
+async function pageQuery(routeId: string, name: string, params: Record<string, string> = {}): Promise<Row[]> {
+  const paramsHash = md5(
+    Object.entries(params)
+      .sort()
+      .map(([key, value]) => `${key}\x1F${value}`)
+      .join("\x1E"),
+  );
+  const index = JSON.parse(
+    await readFile(path.join(site.siteDir, "api", md5(routeId), paramsHash, "all-queries.json"), "utf8"),
+  ) as Record<string, string>;
+  const hash = index[`${name}_data`];
+  if (!hash) throw new Error(`${routeId} has no prerendered query ${name} (has: ${Object.keys(index).join(", ")})`);
+  const file = path.join(site.siteDir, "api/prerendered_queries", `${hash}.arrow`);
+  return tableFromIPC(await readFile(file))
+    .toArray()
+    .map((row: { toJSON(): Row }) => row.toJSON());
+}
+
+describe("the channel pages in the built site", () => {
+  it("builds every channel page, each with its title, the freshness partial's query and the as-of line", async () => {
+    for (const [route, title] of Object.entries(CHANNEL_PAGES)) {
+      expect(existsSync(htmlFile(route)), route).toBe(true);
+      const text = await pageText(route);
+      expect(text, route).toContain(title);
+      expect(text, route).toContain(`Data as of ${manifest.as_of}`);
+      // {@partial "freshness.md"} brings its query with it.
+      await expect(pageQuery(route, "warehouse_status")).resolves.toHaveLength(1);
+      await expect(pageQuery(route, "freshness_status")).resolves.toHaveLength(1);
+    }
+  });
+
+  it("links every channel page from the overview", async () => {
+    const html = await readFile(htmlFile("/"), "utf8");
+    for (const route of Object.keys(CHANNEL_PAGES)) expect(html).toContain(`href="${route}"`);
+  });
+
+  it("prerenders a page for every partner, linked from the scorecard, with its name and scorecard", async () => {
+    const scorecard = await pageQuery("/channels/partners", "scorecard");
+    expect(scorecard).toHaveLength(manifest.row_counts["partners"] ?? -1);
+    const ranks = scorecard.map((r) => Number(r.risk_rank));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b)); // ranked by risk
+    const scorecardHtml = await readFile(htmlFile("/channels/partners"), "utf8");
+    const built = (await readdir(path.join(site.siteDir, "channels", "partners"), { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
+    expect(built).toEqual(scorecard.map((r) => String(r.partner_id)).sort());
+    for (const row of scorecard) {
+      const id = String(row.partner_id);
+      expect(scorecardHtml).toContain(`href="/channels/partners/${id}"`);
+      const text = await pageText(`/channels/partners/${id}`);
+      expect(text).toContain(`${id} ${String(row.partner_name)}`);
+      expect(text).toContain(`Data as of ${manifest.as_of}`);
+      const partner = await pageQuery(PARTNER_ROUTE, "partner", { partner_id: id });
+      expect(partner.map((r) => r.partner_id)).toEqual([id]);
+    }
+  });
+
+  it("shows the planted cross-territory partner, region and months (窜货), with the evidence lines", async () => {
+    const truth = truths.cross_territory_sales.expected as {
+      partner_id: string;
+      partner_name: string;
+      region_id: string;
+      home_region_id: string;
+      months: string[];
+      lines: number;
+      lines_by_month: Record<string, number>;
+    };
+    const findings = await pageQuery("/channels/conflict", "cross_territory");
+    expect(
+      findings.map((r) => ({
+        partner_id: r.partner_id,
+        region_id: r.region_id,
+        home_region_id: r.home_region_id,
+        month: yearMonth(r.month),
+        lines: Number(r.lines),
+      })),
+    ).toEqual(
+      truth.months.map((month) => ({
+        partner_id: truth.partner_id,
+        region_id: truth.region_id,
+        home_region_id: truth.home_region_id,
+        month,
+        lines: truth.lines_by_month[month],
+      })),
+    );
+    const text = await pageText("/channels/conflict");
+    for (const [i, month] of truth.months.entries()) {
+      const amount = whole(Number(findings[i]?.amount));
+      expect(text).toContain(`${truth.partner_id} ${truth.partner_name}`);
+      expect(text).toMatch(
+        new RegExp(
+          `sold into ${truth.region_id} [^:]* in ${month}: ${truth.lines_by_month[month]} lines, ${amount} CNY`,
+        ),
+      );
+    }
+    // The lines an account manager acts on: every one, with date, region and the file line it was reported in.
+    const evidence = await pageQuery("/channels/conflict", "cross_territory_evidence");
+    expect(evidence).toHaveLength(truth.lines);
+    for (const line of evidence) {
+      expect(line.partner_id).toBe(truth.partner_id);
+      expect(line.region_id).toBe(truth.region_id);
+      expect(truth.months).toContain(yearMonth(line.sale_date));
+      expect(String(line.source_location)).toMatch(new RegExp(`sell_through_${truth.partner_id}_.* line \\d+`));
+    }
+    // ... and the partner's own page carries the same findings.
+    const onPartnerPage = await pageQuery(PARTNER_ROUTE, "partner_cross_territory", { partner_id: truth.partner_id });
+    expect(onPartnerPage.map((r) => [r.region_id, yearMonth(r.month), Number(r.lines)])).toEqual(
+      truth.months.map((m) => [truth.region_id, m, truth.lines_by_month[m]]),
+    );
+  });
+
+  it("shows the planted below-floor partner, product and month, with the evidence lines", async () => {
+    const truth = truths.below_price_floor.expected as {
+      partner_id: string;
+      partner_name: string;
+      product_id: string;
+      sku: string;
+      month: string;
+      lines: number;
+    };
+    const findings = await pageQuery("/channels/conflict", "below_floor");
+    expect(
+      findings.map((r) => ({
+        partner_id: r.partner_id,
+        product_id: r.product_id,
+        sku: r.sku,
+        month: yearMonth(r.month),
+        lines: Number(r.lines),
+      })),
+    ).toEqual([
+      {
+        partner_id: truth.partner_id,
+        product_id: truth.product_id,
+        sku: truth.sku,
+        month: truth.month,
+        lines: truth.lines,
+      },
+    ]);
+    const text = await pageText("/channels/conflict");
+    expect(text).toMatch(
+      new RegExp(
+        `${truth.partner_id} ${truth.partner_name} \\([^)]*\\) sold ${truth.product_id} ${truth.sku} .* below the floor in ${truth.month}: ${truth.lines} lines`,
+      ),
+    );
+    const evidence = await pageQuery("/channels/conflict", "below_floor_evidence");
+    expect(evidence).toHaveLength(truth.lines);
+    for (const line of evidence) {
+      expect([line.partner_id, line.product_id, yearMonth(line.sale_date)]).toEqual([
+        truth.partner_id,
+        truth.product_id,
+        truth.month,
+      ]);
+      expect(Number(line.unit_price)).toBeLessThan(Number(line.floor_price));
+    }
+    const onPartnerPage = await pageQuery(PARTNER_ROUTE, "partner_below_floor", { partner_id: truth.partner_id });
+    expect(onPartnerPage.map((r) => [r.product_id, yearMonth(r.month), Number(r.lines)])).toEqual([
+      [truth.product_id, truth.month, truth.lines],
+    ]);
+  });
+
+  it("shows the planted loss-making channel with its whole-history contribution, and only it", async () => {
+    const truth = truths.negative_contribution_channel.expected as {
+      channel_id: string;
+      channel_name: string;
+      contribution: number;
+      revenue: number;
+      contribution_margin: number;
+    };
+    const losing = await pageQuery("/channels/profitability", "loss_making_channels");
+    expect(losing.map((r) => r.channel_id)).toEqual([truth.channel_id]);
+    expect(Number(losing[0]?.contribution)).toBeCloseTo(truth.contribution, 1);
+    expect(Number(losing[0]?.revenue)).toBeCloseTo(truth.revenue, 2);
+    expect(Number(losing[0]?.contribution_margin)).toBeCloseTo(truth.contribution_margin, 3);
+    const text = await pageText("/channels/profitability");
+    expect(text).toContain(
+      `${truth.channel_name} (${truth.channel_id}), Live-streaming, loses money after its own costs: ` +
+        `contribution ${whole(truth.contribution)} CNY on revenue of ${whole(truth.revenue)} CNY ` +
+        `(${(Number(losing[0]?.contribution_margin) * 100).toFixed(1)}% contribution margin)`,
+    );
+    // The whole-history waterfall per channel matches the manifest's economics, step by step, for every channel.
+    const waterfall = await pageQuery("/channels/profitability", "economics_by_channel");
+    expect(waterfall).toHaveLength(Object.keys(manifest.channel_contribution.by_channel).length);
+    for (const row of waterfall) {
+      const planted = manifest.channel_contribution.by_channel[String(row.channel_id)];
+      expect(planted, String(row.channel_id)).toBeDefined();
+      expect(Number(row.revenue)).toBeCloseTo(planted?.revenue ?? NaN, 2);
+      expect(Number(row.cost_of_goods)).toBeCloseTo(planted?.cogs ?? NaN, 2);
+      expect(Number(row.rebates)).toBeCloseTo(planted?.rebates ?? NaN, 2);
+      expect(Math.abs(Number(row.contribution) - (planted?.contribution ?? NaN))).toBeLessThanOrEqual(0.51);
+    }
+  });
+
+  it("shows the waterfall steps in order, ending in contribution, and channel types by their labels", async () => {
+    const steps = await pageQuery("/channels/profitability", "waterfall");
+    expect(steps.map((r) => r.step)).toEqual([
+      "1 Revenue",
+      "2 Cost of goods",
+      "3 Rebates",
+      "4 Platform fees",
+      "5 Commissions",
+      "6 Marketing",
+      "7 Management cost",
+      "8 Contribution",
+    ]);
+    const amounts = steps.map((r) => Number(r.amount));
+    const sumOfSteps = amounts.slice(0, 7).reduce((a, b) => a + b, 0);
+    expect(Math.abs(sumOfSteps - (amounts[7] ?? NaN))).toBeLessThan(1); // rounded parts vs the rounded whole
+    const byType = await pageQuery("/channels/profitability", "contribution_by_channel_type");
+    const labels = byType.map((r) => String(r.channel_type_label));
+    expect(labels).toContain("Live-streaming");
+    expect(labels.every((label) => !/_/.test(label))).toBe(true);
+    const options = await pageQuery("/channels/profitability", "Dropdown-channel_type");
+    expect(options.map((r) => String(r.label))).toContain("Community group buying");
+  });
+
+  it("shows the planted blind-spot region (demand, no outlet), and only it", async () => {
+    const truth = truths.demand_without_outlet.expected as {
+      region_id: string;
+      region_name: string;
+      region_name_zh: string;
+      customers: number;
+      leads: number;
+      online_orders: number;
+    };
+    const blindSpots = await pageQuery("/channels/coverage", "blind_spots");
+    expect(blindSpots.map((r) => [r.region_id, Number(r.customers)])).toEqual([[truth.region_id, truth.customers]]);
+    const text = await pageText("/channels/coverage");
+    expect(text).toContain(
+      `${truth.region_name} ${truth.region_name_zh} (${truth.region_id}) has demand and no authorised outlet: ` +
+        `${whole(truth.customers)} customers, ${whole(truth.leads)} leads and ${whole(truth.online_orders)} online ` +
+        `orders in the last 12 months`,
+    );
+    const regions = await pageQuery("/channels/coverage", "regions_covered");
+    expect(regions).toHaveLength(manifest.row_counts["regions"] ?? -1);
+    expect(regions.filter((r) => r.coverage_status === "Blind spot").map((r) => r.region_id)).toEqual([
+      truth.region_id,
+    ]);
+  });
+
+  it("shows the metric glossary with English and Chinese names, formula and grain", async () => {
+    const glossary = await pageQuery("/channels/glossary", "glossary");
+    expect(glossary.length).toBeGreaterThan(20);
+    for (const row of glossary) {
+      for (const column of ["metric_id", "name_en", "name_zh", "formula", "grain"]) {
+        expect(String(row[column] ?? "").length, `${String(row.metric_id)}.${column}`).toBeGreaterThan(0);
+      }
+    }
+    expect(glossary.find((r) => r.metric_id === "contribution")).toMatchObject({ name_zh: "渠道贡献" });
+  });
+
+  it("has a source query (one parquet file in the site) for every mart the channel pages read", async () => {
+    const pageFiles = (await readdir(path.join(REPO_ROOT, "reports", "channels"), { recursive: true }))
+      .map(String)
+      .filter((file) => file.endsWith(".md"));
+    const marts = new Set<string>();
+    for (const file of pageFiles) {
+      const markdown = await readFile(path.join(REPO_ROOT, "reports", "channels", file), "utf8");
+      for (const match of markdown.matchAll(/\bwarehouse\.(\w+)/g)) marts.add(match[1] as string);
+    }
+    expect(marts.size).toBeGreaterThan(10);
+    const siteManifest = JSON.parse(await readFile(path.join(site.siteDir, "data/manifest.json"), "utf8")) as {
+      renderedFiles: Record<string, string[]>;
+    };
+    const tables = new Set(
+      (siteManifest.renderedFiles["warehouse"] ?? []).map((url) => path.basename(url, ".parquet")),
+    );
+    for (const mart of marts) {
+      expect(existsSync(path.join(REPO_ROOT, "sources", "warehouse", `${mart}.sql`)), mart).toBe(true);
+      expect(tables.has(mart), mart).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,125 @@
+// The report site built from the clean demo company — the same generator with no planted problems — with the real
+// pages: every page builds although several source queries return no rows (no cross-territory sales, no sales
+// below the floor, no loss-making channel), and the pages say plainly that there is nothing to act on. This is
+// the good night a real company hopes for; it must not fail the refresh. It costs an Evidence build of its own.
+//
+// Stock Evidence writes no data file for a source query with no rows while still listing it, so every page query
+// reading that table failed with "Table ... does not exist" (evidence-dev/evidence#1850); the offline patch gives
+// such a query an empty table (pipelines/site/evidence-offline/build-parquet.js).
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildReports } from "../../pipelines/site/build-reports.js";
+import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
+import { demoWarehouse } from "../support/demo-warehouse.js";
+import { openSiteInBrowser } from "./helpers/browser.js";
+import { REPO_ROOT, TEST_SCRATCH } from "./helpers/shared-site.js";
+
+const dir = path.join(TEST_SCRATCH, "clean-site");
+const siteDir = path.join(dir, "site");
+const warehousePath = path.join(dir, "warehouse.duckdb");
+const log: string[] = [];
+let failure: unknown;
+
+/** The visible text of a built page, tags and scripts removed. */
+async function pageText(route: string): Promise<string> {
+  const html = await readFile(path.join(siteDir, route.replace(/^\//, ""), "index.html"), "utf8");
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, " ")
+    .replace(/<style[\s\S]*?<\/style>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
+}
+
+beforeAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await copyFile((await demoWarehouse("clean")).warehousePath, warehousePath);
+  const started = Date.now();
+  failure = await buildReports({
+    repoRoot: REPO_ROOT,
+    warehousePath,
+    outDir: siteDir,
+    workspaceName: "tests-clean-site",
+    log: (line) => log.push(line),
+  }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  console.log(`[reports] clean-company site: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}, 900_000);
+
+describe("the site of a company with nothing wrong", () => {
+  it("builds every page, with an empty table for each source query that returns no rows", async () => {
+    expect(failure, `${String(failure)}\n${log.slice(-40).join("\n")}`).toBeUndefined();
+    const empty = await withDatabase(
+      warehousePath,
+      (c) =>
+        queryRows<{ table_name: string }>(
+          c,
+          `select table_name from duckdb_tables() where schema_name = 'marts'
+             and table_name in ('cross_territory_sales', 'cross_territory_sales_lines', 'below_floor_price_sales',
+                                'below_floor_price_sales_lines') and estimated_size = 0`,
+        ),
+      { readOnly: true },
+    );
+    // the clean company really has none of these findings: the pages below read empty tables
+    expect(empty.map((t) => t.table_name).sort()).toEqual([
+      "below_floor_price_sales",
+      "below_floor_price_sales_lines",
+      "cross_territory_sales",
+      "cross_territory_sales_lines",
+    ]);
+    for (const table of empty.map((t) => t.table_name)) {
+      const files = await readdir(path.join(siteDir, "data", "warehouse", table), { recursive: true });
+      expect(
+        files.some((f) => String(f).endsWith(".parquet")),
+        `${table}: a data file for the empty result`,
+      ).toBe(true);
+    }
+    for (const route of [
+      "/",
+      "/channels/conflict",
+      "/channels/profitability",
+      "/channels/coverage",
+      "/customers/churn",
+    ])
+      expect(existsSync(path.join(siteDir, route.replace(/^\//, ""), "index.html")), route).toBe(true);
+  });
+
+  it("says plainly that there is nothing to act on", async () => {
+    const conflict = await pageText("/channels/conflict");
+    expect(conflict).toContain("No cross-territory sales in the selection.");
+    expect(conflict).toContain("No sales below the floor price in the selection.");
+    expect(await pageText("/channels/profitability")).toContain("No channel loses money over the whole history.");
+    expect(await pageText("/channels/coverage")).toContain(
+      "Every region with demand has at least one authorised outlet.",
+    );
+    expect(await pageText("/customers/churn")).not.toMatch(/high-value customers have gone quiet/);
+  });
+
+  it("works in the browser: its inputs re-query the empty tables without an error", async () => {
+    const server = await openSiteInBrowser(siteDir);
+    const { browser } = server;
+    try {
+      for (const route of ["/channels/conflict", "/channels/partners/PA0011"]) {
+        await browser.page.goto(`${server.url}${route}`, { waitUntil: "networkidle0", timeout: 120_000 });
+        // the region dropdown is filled from the database in the browser: its options appear once the tables load
+        await browser.page.waitForFunction(
+          () =>
+            !document.body.innerText.includes("Error encountered") && document.body.innerText.includes("Data as of"),
+          { timeout: 60_000 },
+        );
+      }
+      await browser.page.goto(`${server.url}/channels/conflict`, { waitUntil: "networkidle0", timeout: 120_000 });
+      await browser.page.waitForFunction(() => document.body.innerText.includes("All regions"), { timeout: 60_000 });
+      // Evidence's tables log "Dataset is empty" for an empty selection; nothing else may fail
+      expect(browser.consoleErrors.filter((e) => !/Dataset is empty/.test(e))).toEqual([]);
+      expect(browser.outsideRequests).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 300_000);
+});

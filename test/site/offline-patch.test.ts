@@ -1,0 +1,189 @@
+// The install-time fix for Evidence offline (pipelines/site/evidence-offline/apply.mjs): it refuses, loudly,
+// anything but the exact package it was written for, it is idempotent, and the installed package behaves as patched
+// (these tests fail if someone reinstalls node_modules without the postinstall step).
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  EvidenceOfflinePatchError,
+  PATCHED_FILES,
+  applyEvidenceOfflinePatch,
+  findPackageRoot,
+  isEvidenceOfflinePatchInstalled,
+} from "../../pipelines/site/evidence-offline/apply.mjs";
+import { REPO_ROOT } from "./helpers/shared-site.js";
+
+const APPLY_SCRIPT = path.join(REPO_ROOT, "pipelines/site/evidence-offline/apply.mjs");
+let scratch: string;
+
+/** A copy of the installed (patched) universal-sql package, with changes. */
+async function fakePackage(name: string, change?: (root: string) => Promise<void>): Promise<string> {
+  const root = path.join(scratch, name);
+  await cp(findPackageRoot(), root, { recursive: true });
+  await change?.(root);
+  return root;
+}
+
+async function setVersion(root: string, version: string): Promise<void> {
+  const manifestPath = path.join(root, "package.json");
+  const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as { version: string };
+  await writeFile(manifestPath, JSON.stringify({ ...manifest, version }, null, 2));
+}
+
+beforeAll(async () => {
+  scratch = await mkdtemp(path.join(os.tmpdir(), "evidence-offline-patch-"));
+});
+
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe("apply.mjs", () => {
+  it("refuses another version of @evidence-dev/universal-sql, saying which and what to do", async () => {
+    const root = await fakePackage("wrong-version", (r) => setVersion(r, "3.0.2"));
+    expect(() => applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined })).toThrow(
+      EvidenceOfflinePatchError,
+    );
+    expect(() => applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined })).toThrow(
+      /REFUSING.*@evidence-dev\/universal-sql@3\.0\.2.*exactly @evidence-dev\/universal-sql@3\.0\.1.*What to do/s,
+    );
+  });
+
+  it("fails the install loudly: non-zero exit and a banner on stderr", async () => {
+    const root = await fakePackage("wrong-version-cli", (r) => setVersion(r, "3.1.0"));
+    const run = promisify(execFile)(process.execPath, [APPLY_SCRIPT, "--package-root", root]);
+    await expect(run).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/!{20}[\s\S]*REFUSING[\s\S]*3\.1\.0/),
+    });
+  });
+
+  it("refuses a file whose content it does not know, and writes nothing", async () => {
+    const root = await fakePackage("changed-file", async (r) => {
+      await writeFile(path.join(r, "src/client-duckdb/node.js"), "// someone else's patch\n");
+    });
+    const browserBefore = await readFile(path.join(root, "src/client-duckdb/browser.js"), "utf8");
+    expect(() => applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined })).toThrow(
+      /src\/client-duckdb\/node\.js .*unexpected content/,
+    );
+    expect(await readFile(path.join(root, "src/client-duckdb/node.js"), "utf8")).toBe("// someone else's patch\n");
+    expect(await readFile(path.join(root, "src/client-duckdb/browser.js"), "utf8")).toBe(browserBefore);
+  });
+
+  it("is idempotent: an already patched package is recognised and left alone", async () => {
+    const root = await fakePackage("patched");
+    const before = await Promise.all(PATCHED_FILES.map((f) => readFile(path.join(root, f.target), "utf8")));
+    const steps = applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined });
+    expect(steps.map((s) => s.action)).toEqual(PATCHED_FILES.map(() => "up-to-date"));
+    const after = await Promise.all(PATCHED_FILES.map((f) => readFile(path.join(root, f.target), "utf8")));
+    expect(after).toEqual(before);
+  });
+
+  it("re-installs over a copy from an earlier revision of the patch (recognised by its marker)", async () => {
+    const root = await fakePackage("older-patch", async (r) => {
+      const file = path.join(r, "src/client-duckdb/node.js");
+      await writeFile(file, `${await readFile(file, "utf8")}\n// an older revision\n`);
+    });
+    const steps = applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined });
+    expect(steps.find((s) => s.target === "src/client-duckdb/node.js")?.action).toBe("replace");
+    expect(isEvidenceOfflinePatchInstalled(root)).toBe(true);
+  });
+
+  it("refuses another version of the Evidence CLI (its page watcher is patched too)", async () => {
+    const root = path.join(scratch, "evidence-cli-wrong-version");
+    await cp(findPackageRoot("@evidence-dev/evidence"), root, {
+      recursive: true,
+      filter: (source) => !source.includes(`${path.sep}template${path.sep}`),
+    });
+    await setVersion(root, "40.2.0");
+    expect(() => applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined })).toThrow(
+      /REFUSING.*@evidence-dev\/evidence@40\.2\.0.*exactly @evidence-dev\/evidence@40\.1\.8.*What to do/s,
+    );
+  });
+
+  it("refuses a directory that is not the package at all", async () => {
+    const root = path.join(scratch, "empty");
+    await mkdir(root, { recursive: true });
+    expect(() => applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined })).toThrow(/no package\.json/);
+  });
+});
+
+describe("the installed @evidence-dev/universal-sql", () => {
+  it("carries the offline patch (run `npm install` or apply.mjs if this fails)", () => {
+    expect(isEvidenceOfflinePatchInstalled()).toBe(true);
+  });
+
+  it("comes with an Evidence CLI whose page watcher survives a file that vanished", async () => {
+    const cli = await readFile(path.join(findPackageRoot("@evidence-dev/evidence"), "cli.js"), "utf8");
+    expect(cli).toContain("const syncFile = guarded('copy'");
+    expect(cli).toContain("if (error && error.code === 'ENOENT') return;");
+  });
+
+  it("has a node client on native DuckDB whose query() answers synchronously, parquet included", async () => {
+    // Import the package's own node entry, exactly as Evidence's SSR and `evidence sources` do.
+    const entry = createRequire(import.meta.url).resolve("@evidence-dev/universal-sql");
+    const client = (await import(pathToFileURL(path.join(path.dirname(entry), "client-duckdb/node.js")).href)) as {
+      EVIDENCE_OFFLINE_CLIENT?: string;
+      initDB(): Promise<void>;
+      setParquetURLs(urls: Record<string, string[]>, append?: boolean): Promise<void>;
+      query(
+        sql: string,
+      ): Record<string, unknown>[] & { _evidenceColumnTypes: Array<{ name: string; evidenceType: string }> };
+    };
+    expect(client.EVIDENCE_OFFLINE_CLIENT).toBe("native-duckdb-worker");
+    await client.initDB();
+
+    // The stock client hangs here without network: COPY ... TO parquet and read_parquet need DuckDB's parquet
+    // extension, which DuckDB-WASM downloads.
+    const file = path.join(scratch, "orders.parquet").replaceAll("'", "''");
+    const copied = client.query(
+      `COPY (select 'cn-east' as region, 12.5::decimal(18,2) as revenue, 3::bigint as orders, date '2025-06-01' as month, true as is_open) ` +
+        `TO '${file}' (FORMAT 'PARQUET', CODEC 'ZSTD')`,
+    );
+    expect(copied).not.toBeInstanceOf(Promise);
+    await client.setParquetURLs({ demo: [path.join(scratch, "orders.parquet")] });
+
+    const rows = client.query("select * from demo.orders");
+    expect(rows).not.toBeInstanceOf(Promise); // synchronous, as +layout.js and the sdk's query store call it
+    expect(rows.map((r) => ({ ...r }))).toEqual([
+      { region: "cn-east", revenue: 12.5, orders: 3, month: new Date(Date.UTC(2025, 5, 1)), is_open: true },
+    ]);
+    expect(rows._evidenceColumnTypes.map((c) => `${c.name}:${c.evidenceType}`)).toEqual([
+      "region:string",
+      "revenue:number",
+      "orders:number",
+      "month:date",
+      "is_open:boolean",
+    ]);
+    expect(() => client.query("select * from demo.no_such_table")).toThrow(/no_such_table/);
+  });
+
+  it("has a browser client that loads source tables with parquet-wasm instead of DuckDB's parquet extension", async () => {
+    const entry = createRequire(import.meta.url).resolve("@evidence-dev/universal-sql");
+    const browserClient = await readFile(path.join(path.dirname(entry), "client-duckdb/browser.js"), "utf8");
+    expect(browserClient).toContain("insertArrowFromIPCStream");
+    expect(browserClient).toContain("parquet-wasm/esm/arrow1.js");
+  });
+
+  it("keeps a missing date missing in query results (upstream showed it as 1970-01-01)", async () => {
+    const entry = createRequire(import.meta.url).resolve("@evidence-dev/universal-sql");
+    const both = (await import(pathToFileURL(path.join(path.dirname(entry), "client-duckdb/both.js")).href)) as {
+      arrowTableToJSON: (table: unknown) => Array<Record<string, unknown>>;
+    };
+    const arrow = createRequire(import.meta.url)("apache-arrow") as typeof import("apache-arrow");
+    const table = new arrow.Table({
+      region: arrow.vectorFromArray(["CN-GX", "CN-GD"], new arrow.Utf8()),
+      authorised_from: arrow.vectorFromArray([Date.UTC(2024, 7, 29), null], new arrow.DateMillisecond()),
+    });
+    const rows = both.arrowTableToJSON(table).map((row) => ({ ...row }));
+    expect(rows).toEqual([
+      { region: "CN-GX", authorised_from: new Date(Date.UTC(2024, 7, 29)) },
+      { region: "CN-GD", authorised_from: null },
+    ]);
+  });
+});

@@ -1,0 +1,271 @@
+// The model runner on tiny throwaway model folders: run order, and the errors a model author meets.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildWarehouse,
+  ModelRunError,
+  ModelTestFailedError,
+  type BuildOptions,
+} from "../../pipelines/transform/build-warehouse.js";
+import { ModelCycleError } from "../../pipelines/transform/dag.js";
+import { ModelDefinitionError } from "../../pipelines/transform/model-files.js";
+import { queryFile } from "./helpers/raw-database.js";
+import { withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
+import { ensureMetaSchema } from "../../pipelines/shared/warehouse/meta-schema.js";
+
+let workDir: string;
+let rawPath: string;
+let projects = 0;
+
+/** A fresh project folder holding `files` (paths relative to the project, e.g. `models/core/x.sql`). */
+function project(files: Record<string, string>): { projectRoot: string; modelsDir: string } {
+  const projectRoot = join(workDir, `project-${++projects}`);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(projectRoot, path)), { recursive: true });
+    writeFileSync(join(projectRoot, path), text);
+  }
+  return { projectRoot, modelsDir: join(projectRoot, "models") };
+}
+
+/** A project holding `files`, ready to build over the shared raw database. */
+function build(files: Record<string, string>) {
+  const { projectRoot, modelsDir } = project(files);
+  const buildPath = join(projectRoot, "warehouse.duckdb");
+  return {
+    buildPath,
+    run: (extra: Pick<BuildOptions, "onModel"> = {}) =>
+      buildWarehouse({ projectRoot, modelsDir, rawPath, buildPath, runId: "runner-test", ...extra }),
+  };
+}
+
+/** Awaits a promise that must reject, and returns what it rejected with. */
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof Error)) throw new Error("expected the build to fail, but it succeeded");
+  return outcome;
+}
+
+const stagingSales = {
+  "models/staging/shop/stg_shop__sales.sql": `-- grain: one row per sale\nselect sale_id, amount from raw.shop.sales`,
+  "models/staging/shop/stg_shop__sales.yml": `description: Sales.\ncolumns:\n  sale_id:\n    tests: [not_null, unique]\n`,
+};
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), "runner-test-"));
+  rawPath = join(workDir, "raw.duckdb");
+  await withDatabase(rawPath, async (connection) => {
+    await ensureMetaSchema(connection);
+    await connection.run(`
+      create schema shop;
+      create table shop.sales (sale_id varchar, amount decimal(18, 2));
+      insert into shop.sales values ('s1', 10.00), ('s2', 2.50);
+    `);
+  });
+});
+
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe("run order", () => {
+  it("runs every model after the models it reads, whatever their names", async () => {
+    const { buildPath, run } = build({
+      ...stagingSales,
+      // names sort the opposite way to the dependencies
+      "models/core/zz_base.sql": `-- grain: one row per sale\nselect * from staging.stg_shop__sales`,
+      "models/core/aa_derived.sql": `-- grain: one row\nwith base as (select * from core.zz_base) select sum(amount) as total from base`,
+      "models/marts/aa_report.sql": `-- grain: one row\nselect d.total, (select count(*) from core.zz_base) as sales, b.run_id\nfrom core.aa_derived as d cross join ops.build_context as b`,
+    });
+    const order: string[] = [];
+    const { models } = await run({ onModel: ({ model }) => order.push(model.model.id) });
+    const ids = models.map((p) => p.model.id);
+    expect(order).toEqual(ids);
+    for (const planned of models) {
+      for (const dependency of planned.dependsOn) {
+        expect(ids.indexOf(dependency), `${planned.model.id} runs after ${dependency}`).toBeLessThan(
+          ids.indexOf(planned.model.id),
+        );
+      }
+    }
+    expect(ids).toEqual(["staging.stg_shop__sales", "core.zz_base", "core.aa_derived", "marts.aa_report"]);
+    const byId = new Map(models.map((p) => [p.model.id, p]));
+    expect(byId.get("staging.stg_shop__sales")?.rawInputs).toEqual(["shop.sales"]);
+    // a CTE is not a dependency; ops is the runner's own
+    expect(byId.get("core.aa_derived")?.dependsOn).toEqual(["core.zz_base"]);
+    expect(byId.get("marts.aa_report")?.dependsOn).toEqual(["core.aa_derived", "core.zz_base"]);
+    expect(await queryFile(buildPath, "select total::varchar as total, sales, run_id from marts.aa_report")).toEqual([
+      { total: "12.50", sales: 2, run_id: "runner-test" },
+    ]);
+  });
+});
+
+describe("errors name the file to fix", () => {
+  it("a cycle is a ModelCycleError naming every file on it", async () => {
+    const error = await rejection(
+      build({
+        "models/core/a.sql": `-- grain: x\nselect * from core.b`,
+        "models/core/b.sql": `-- grain: x\nselect * from core.c`,
+        "models/core/c.sql": `-- grain: x\nselect * from core.a`,
+        "models/core/d.sql": `-- grain: x\nselect 1 as one`,
+      }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelCycleError);
+    const cycle = (error as ModelCycleError).cycle.map((m) => m.file).sort();
+    expect(cycle).toEqual([
+      join("models", "core", "a.sql"),
+      join("models", "core", "b.sql"),
+      join("models", "core", "c.sql"),
+    ]);
+    for (const file of cycle) expect(error.message).toContain(file);
+    expect(error.message).not.toContain("d.sql");
+  });
+
+  it("a model reading a table that is no model is a ModelDefinitionError naming the file", async () => {
+    const error = await rejection(
+      build({ ...stagingSales, "models/core/orders.sql": `-- grain: x\nselect * from core.nope` }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelDefinitionError);
+    expect((error as ModelDefinitionError).file).toBe(join("models", "core", "orders.sql"));
+    expect(error.message).toContain("core.nope");
+  });
+
+  it("an unqualified or unknown-schema table is a ModelDefinitionError naming the file", async () => {
+    for (const from of ["sales", "shop.sales", "raw.sales"]) {
+      const error = await rejection(build({ "models/staging/x.sql": `-- grain: x\nselect * from ${from}` }).run());
+      expect(error, from).toBeInstanceOf(ModelDefinitionError);
+      expect((error as ModelDefinitionError).file).toBe(join("models", "staging", "x.sql"));
+      expect(error.message).toContain("which is unknown");
+    }
+  });
+
+  it("only staging may read raw", async () => {
+    const error = await rejection(
+      build({ "models/core/sneaky.sql": `-- grain: x\nselect * from raw.shop.sales` }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelDefinitionError);
+    expect((error as ModelDefinitionError).file).toBe(join("models", "core", "sneaky.sql"));
+    expect(error.message).toContain("only staging models may read raw");
+  });
+
+  it("a model without a grain comment is a ModelDefinitionError naming the file", async () => {
+    const error = await rejection(
+      build({ ...stagingSales, "models/core/no_grain.sql": `select * from staging.stg_shop__sales` }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelDefinitionError);
+    expect((error as ModelDefinitionError).file).toBe(join("models", "core", "no_grain.sql"));
+    expect(error.message).toContain("grain");
+  });
+
+  it("SQL that does not parse is a ModelDefinitionError naming the file", async () => {
+    const error = await rejection(
+      build({ ...stagingSales, "models/core/typo.sql": `-- grain: x\nselect * frm staging.stg_shop__sales` }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelDefinitionError);
+    expect((error as ModelDefinitionError).file).toBe(join("models", "core", "typo.sql"));
+    expect(error.message).toContain("does not parse");
+  });
+
+  it("SQL that parses but does not run is a ModelRunError naming the model and the file", async () => {
+    const error = await rejection(
+      build({
+        ...stagingSales,
+        "models/core/bad_column.sql": `-- grain: x\nselect no_such_column from staging.stg_shop__sales`,
+      }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelRunError);
+    expect(error.message).toContain("core.bad_column");
+    expect(error.message).toContain(join("models", "core", "bad_column.sql"));
+    expect(error.message).toContain("no_such_column");
+  });
+
+  it("a model outside the layer folders is a ModelDefinitionError", async () => {
+    const error = await rejection(build({ "models/reporting/x.sql": `-- grain: x\nselect 1 as one` }).run());
+    expect(error).toBeInstanceOf(ModelDefinitionError);
+    expect(error.message).toContain(join("models", "reporting", "x.sql"));
+  });
+
+  it("a malformed YAML spec is a ModelDefinitionError naming the YAML file", async () => {
+    const error = await rejection(
+      build({
+        "models/core/x.sql": `-- grain: x\nselect 1 as one`,
+        "models/core/x.yml": `columns:\n  one:\n    tests: [{relationships: core.x}]\n`,
+      }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelDefinitionError);
+    expect(error.message).toContain(join("models", "core", "x.yml"));
+    expect(error.message).toContain("schema.table.column");
+  });
+});
+
+describe("YAML tests", () => {
+  it("every failing test is reported with its model, its file and sample rows; nothing stops at the first", async () => {
+    const error = await rejection(
+      build({
+        ...stagingSales,
+        "models/core/sales.sql": `-- grain: one row per sale, twice over\nselect * from staging.stg_shop__sales union all select * from staging.stg_shop__sales`,
+        "models/core/sales.yml": [
+          "columns:",
+          "  sale_id:",
+          "    tests: [unique, not_null, {accepted_values: [s1]}, {relationships: staging.stg_shop__sales.sale_id}]",
+          "  amount:",
+          "    tests: [{accepted_range: {min: 5}}]",
+          "tests:",
+          "  - reconcile: {name: amounts match staging, left: select sum(amount) from core.sales, right: select sum(amount) from staging.stg_shop__sales}",
+          "  - expect_no_rows: {name: nothing small, sql: select * from core.sales where amount < 5}",
+        ].join("\n"),
+      }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelTestFailedError);
+    const failures = (error as ModelTestFailedError).failures;
+    expect(failures.map((f) => f.test).sort()).toEqual(
+      [
+        "amount accepted_range",
+        "nothing small",
+        "reconcile: amounts match staging",
+        "sale_id accepted_values",
+        "sale_id unique",
+      ].sort(),
+    );
+    for (const failure of failures) {
+      expect(failure.model).toBe("core.sales");
+      expect(failure.file).toBe(join("models", "core", "sales.sql"));
+    }
+    const reconcile = failures.find((f) => f.test.startsWith("reconcile"));
+    expect(reconcile?.sample).toEqual([{ left_value: 25, right_value: 12.5, difference: 12.5 }]);
+    expect(error.message).toContain(
+      'core.sales — test "sale_id unique" (models/core/sales.yml) failed: 2 failing row(s)',
+    );
+  });
+
+  it("a NULL where the model's YAML says not_null fails that test, with the row", async () => {
+    const error = await rejection(
+      build({
+        ...stagingSales,
+        "models/core/z.sql": `-- grain: one row per sale\nselect sale_id, case when amount >= 10 then null else amount end as amount from staging.stg_shop__sales`,
+        "models/core/z.yml": `columns:\n  sale_id:\n    tests: [not_null]\n  amount:\n    tests: [not_null]\n`,
+      }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelTestFailedError);
+    const failures = (error as ModelTestFailedError).failures;
+    expect(failures.map((f) => f.test)).toEqual(["amount not_null"]);
+    expect(failures[0]?.failingRows).toBe(1);
+  });
+
+  it("a test that cannot run (a column the model lacks) fails rather than passing", async () => {
+    const error = await rejection(
+      build({
+        ...stagingSales,
+        "models/core/y.sql": `-- grain: x\nselect * from staging.stg_shop__sales`,
+        "models/core/y.yml": `columns:\n  sales_id:\n    tests: [not_null]\n`,
+      }).run(),
+    );
+    expect(error).toBeInstanceOf(ModelTestFailedError);
+    expect((error as ModelTestFailedError).failures[0]?.test).toBe("sales_id not_null");
+    expect(String((error as ModelTestFailedError).failures[0]?.sample[0]?.["error"])).toContain("sales_id");
+  });
+});
