@@ -1,12 +1,54 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Test lanes. `npm run test:fast` runs the unit and demo projects: everything that needs neither an Evidence build
+ * nor a browser nor a string of end-to-end CLI runs; use it for everyday work. `npm test` runs every project: what CI
+ * runs. Expensive fixtures are built once per run in vitest's main process by each project's globalSetup, and reach
+ * the tests through `inject` (test/support/global-setup.ts, test/site/global-setup.ts).
+ */
+
+/** Tests reading the demo company's published warehouse (built once per run by the global setup). */
+const DEMO_TESTS = [
+  "test/marts/channel/planted-truths.test.ts",
+  "test/marts/customers/planted-truths.test.ts",
+  "test/e2e/demo-refresh.test.ts",
+];
+/** End-to-end runs of the real CLI: each file refreshes a whole company several times or kills refreshes. */
+const END_TO_END_TESTS = [
+  "test/e2e/failure-modes.test.ts",
+  "test/e2e/templates-company.test.ts",
+  "test/e2e/source-failure.test.ts",
+  "test/orchestrate/crash-safety.test.ts",
+];
+/** Tests of the built report site: an Evidence build, shared, and headless Chromium. */
+const SITE_TESTS = ["test/site/**/*.test.ts"];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
     testTimeout: 120_000,
     hookTimeout: 600_000,
     // DuckDB files, servers and the Evidence build are heavy: keep parallelism modest on 2 cores.
     maxWorkers: 2,
     minWorkers: 1,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: [...DEMO_TESTS, ...END_TO_END_TESTS, ...SITE_TESTS],
+        },
+      },
+      { extends: true, test: { name: "demo", include: DEMO_TESTS, globalSetup: ["test/support/global-setup.ts"] } },
+      { extends: true, test: { name: "e2e", include: END_TO_END_TESTS } },
+      {
+        extends: true,
+        test: {
+          name: "site",
+          include: SITE_TESTS,
+          globalSetup: ["test/support/global-setup.ts", "test/site/global-setup.ts"],
+        },
+      },
+    ],
   },
 });

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../support/shared-once.js";
+import { REPO_ROOT } from "../support/paths.js";
 
 /** What each top-level folder of pipelines/ may import besides itself. */
 const MAY_IMPORT: Record<string, readonly string[]> = {

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
-import { REPO_ROOT } from "../support/shared-once.js";
+import { REPO_ROOT } from "../support/paths.js";
 
 const dir = tempDir("warehouse-failures-");
 const project = join(dir, "project");

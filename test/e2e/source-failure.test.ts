@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { freePort } from "../helpers/postgres-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
-import { REPO_ROOT } from "../support/shared-once.js";
+import { REPO_ROOT } from "../support/paths.js";
 
 function cli(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "pipelines", "cli.ts"), ...args], {

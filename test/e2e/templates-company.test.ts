@@ -12,7 +12,7 @@ import { DEMO_TEMPLATES_MANIFEST } from "../../pipelines/demo-company/export-tem
 import { TEMPLATE_TABLES } from "../../pipelines/extract/template-files.js";
 import { queryRows, quoteLiteral, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { tempDir } from "../helpers/temp-dir.js";
-import { REPO_ROOT } from "../support/shared-once.js";
+import { REPO_ROOT } from "../support/paths.js";
 
 interface CliRun {
   readonly code: number;

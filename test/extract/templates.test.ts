@@ -8,7 +8,7 @@ import { configSchema } from "../../pipelines/shared/config.js";
 import { extract, runContext } from "../../pipelines/orchestrate/refresh.js";
 import { DEFAULT_TEMPLATES_DIR, TEMPLATE_TABLES, writeTemplates } from "../../pipelines/extract/template-files.js";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
-import { REPO_ROOT } from "../support/shared-once.js";
+import { REPO_ROOT } from "../support/paths.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 describe("canonical CSV templates", () => {

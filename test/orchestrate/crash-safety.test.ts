@@ -14,7 +14,7 @@ import { sellThrough } from "../../pipelines/shared/contracts/partner-files.js";
 import type { DemoManifest } from "../../pipelines/demo-company/index.js";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { tempDir } from "../helpers/temp-dir.js";
-import { REPO_ROOT } from "../support/shared-once.js";
+import { REPO_ROOT } from "../support/paths.js";
 
 const dir = tempDir("warehouse-crash-");
 const dataDir = join(dir, "data");

@@ -14,7 +14,7 @@ import { formatStatus, readStatus } from "../../pipelines/orchestrate/status.js"
 import { freePort } from "../helpers/postgres-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
-import { REPO_ROOT } from "../support/shared-once.js";
+import { REPO_ROOT } from "../support/paths.js";
 
 describe("the refresh lock", () => {
   const dir = tempDir();

@@ -1,10 +1,13 @@
-// Optional vitest globalSetup (`globalSetup: ["test/site/global-setup.ts"]` in vitest.config.ts): builds the
-// shared reports site once in vitest's main process, before any test file starts. Without it the first reports
-// test file builds the same site lazily (helpers/shared-site.ts); either way there is one build per run. Prefer
-// leaving it out if most runs select other tests: a globalSetup builds even when no reports test runs.
-import { sharedSite } from "./helpers/shared-site.js";
+// vitest globalSetup for the site project (vitest.config.ts): builds the shared report site once, in vitest's main
+// process, from the demo company's planted warehouse, and hands it to the tests. An Evidence build costs minutes, so
+// it runs once per `vitest` invocation whatever the number of site test files.
+import type { TestProject } from "vitest/node";
+import { demoWarehousesOnce } from "../support/global-setup.js";
+import { buildSharedSite } from "./helpers/build-shared-site.js";
 
-export default async function setup(): Promise<void> {
-  const site = await sharedSite();
-  console.log(`[reports] shared site built in ${(site.buildMs / 1000).toFixed(1)} s (${site.siteDir})`);
+export default async function setup(project: TestProject): Promise<void> {
+  const { planted } = await demoWarehousesOnce();
+  const site = await buildSharedSite(planted.warehousePath);
+  console.log(`[test setup] shared site built in ${(site.buildMs / 1000).toFixed(1)} s (${site.siteDir})`);
+  project.provide("sharedSite", site);
 }

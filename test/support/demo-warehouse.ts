@@ -2,48 +2,33 @@
  * The demo company's published warehouse, built once per test run by the real pipeline (generate ->
  * serve -> extract -> models -> tests -> publish), in two variants: with the planted problems, and
  * a clean company where nothing may be flagged. Mart and report tests read these.
+ *
+ * The build runs in vitest's main process, in the globalSetup of the projects whose tests read it
+ * (test/support/global-setup.ts, wired in vitest.config.ts); test files receive the paths with `inject`.
  */
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { configSchema } from "../../pipelines/shared/config.js";
+import { inject } from "vitest";
 import type { DemoManifest } from "../../pipelines/demo-company/index.js";
-import { refresh, runContext } from "../../pipelines/orchestrate/refresh.js";
-import { REPO_ROOT, sharedOnce, TEST_DATA_DIR } from "./shared-once.js";
+import type { DemoVariant, DemoWarehouse } from "./demo-build.js";
 
-export interface DemoWarehouse {
-  readonly dataDir: string;
-  /** The published warehouse (open it read-only). */
-  readonly warehousePath: string;
-  /** The loader's raw database. */
-  readonly rawPath: string;
-  readonly manifestPath: string;
-  readonly runId: string;
-  readonly log: string[];
+export type { DemoVariant, DemoWarehouse };
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    demoWarehouses: Record<DemoVariant, DemoWarehouse>;
+  }
 }
 
-export type DemoVariant = "planted" | "clean";
-
-/** The published demo warehouse for this test run (built by the first test file that asks). */
-export function demoWarehouse(variant: DemoVariant = "planted"): Promise<DemoWarehouse> {
-  return sharedOnce(`demo-warehouse-${variant}`, async () => {
-    const dataDir = path.join(TEST_DATA_DIR, `demo-${variant}`);
-    const config = configSchema.parse({
-      data_dir: dataDir,
-      demo: { seed: 42, scale: 1, plants: variant === "planted" },
-    });
-    const log: string[] = [];
-    const ctx = runContext(REPO_ROOT, config, (line) => log.push(line));
-    const outcome = await refresh(ctx, { reports: false });
-    if (!outcome.ok) throw new Error(`demo refresh had failed sources:\n${log.join("\n")}`);
-    return {
-      dataDir,
-      warehousePath: ctx.paths.publishedWarehouse,
-      rawPath: ctx.paths.rawDatabase,
-      manifestPath: path.join(ctx.paths.demoDir, "manifest.json"),
-      runId: ctx.runId,
-      log,
-    };
-  });
+/** The published demo warehouse for this test run (built by the global setup before any test file started). */
+export async function demoWarehouse(variant: DemoVariant = "planted"): Promise<DemoWarehouse> {
+  const built = inject("demoWarehouses");
+  if (!built) {
+    throw new Error(
+      "the demo warehouse is built by test/support/global-setup.ts: run this file in a vitest project that " +
+        "lists it in globalSetup (see vitest.config.ts)",
+    );
+  }
+  return built[variant];
 }
 
 /** The demo company's manifest (planted truths, control totals). */

@@ -1,0 +1,27 @@
+// vitest globalSetup for the projects whose tests read the demo company's warehouse (vitest.config.ts): builds both
+// variants once, in vitest's main process, before any test file starts, and hands their paths to the tests.
+//
+// Several projects list this file, and vitest runs each project's global setup; they share one process, so the
+// build is kept on globalThis and runs once per `vitest` invocation.
+import type { TestProject } from "vitest/node";
+import { buildDemoWarehouse, DEMO_VARIANTS, type DemoVariant, type DemoWarehouse } from "./demo-build.js";
+
+type Built = Record<DemoVariant, DemoWarehouse>;
+const KEY = Symbol.for("channel-warehouse.test.demo-warehouses");
+
+export function demoWarehousesOnce(): Promise<Built> {
+  const store = globalThis as unknown as Record<symbol, Promise<Built> | undefined>;
+  store[KEY] ??= (async () => {
+    const started = Date.now();
+    const entries: Array<[DemoVariant, DemoWarehouse]> = [];
+    // One after the other: each refresh already keeps both cores busy in DuckDB.
+    for (const variant of DEMO_VARIANTS) entries.push([variant, await buildDemoWarehouse(variant)]);
+    console.log(`[test setup] demo warehouses built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return Object.fromEntries(entries) as Built;
+  })();
+  return store[KEY];
+}
+
+export default async function setup(project: TestProject): Promise<void> {
+  project.provide("demoWarehouses", await demoWarehousesOnce());
+}
