@@ -12,7 +12,7 @@ import type { TypeScriptModel } from "./typescript-model.js";
 import { PermanentError } from "../shared/errors.js";
 
 /** Layers in the order data flows through them; a model lives in the schema named after its layer. */
-export const LAYERS = ["staging", "intermediate", "core", "marts"] as const;
+export const LAYERS = ["staging", "intermediate", "core", "marts", "reporting"] as const;
 export type Layer = (typeof LAYERS)[number];
 
 export interface ModelFile {

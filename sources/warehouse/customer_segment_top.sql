@@ -1,23 +1,2 @@
--- grain: one row per customer among the 200 with the highest lifetime revenue in their RFM segment (ties by
--- customer_id; marts.customer_360): at most 200 x segments rows, however many customers there are. The segment
--- pages list these; their totals come from customer_segments. The pseudonymous customer key and non-personal
--- attributes only.
-select
-    customer_id,
-    rfm_segment,
-    customer_type,
-    value_tier,
-    churn_status,
-    region_id,
-    rfm_cell,
-    recency_days,
-    orders,
-    lifetime_revenue,
-    average_order_value,
-    probability_alive,
-    expected_spend_12m,
-    average_satisfaction_score,
-    last_purchase_date
-from marts.customer_360
-where rfm_segment is not null
-qualify row_number() over (partition by rfm_segment order by lifetime_revenue desc, customer_id) <= 200
+-- grain and tests: models/reporting/customers/customer_segment_top.sql and .yml (the page-shaped table is a tested model)
+select * from reporting.customer_segment_top

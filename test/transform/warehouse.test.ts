@@ -81,7 +81,7 @@ describe("the tiny company builds", () => {
     expect(result.models.map((p) => p.model.id).sort()).toEqual(models.map((m) => m.id).sort());
     const tables = await query<{ id: string }>(
       `select table_schema || '.' || table_name as id from information_schema.tables
-       where table_schema in ('staging', 'intermediate', 'core', 'marts')`,
+       where table_schema in ('staging', 'intermediate', 'core', 'marts', 'reporting')`,
     );
     expect(tables.map((t) => t.id).sort()).toEqual(models.map((m) => m.id).sort());
     expect(result.testsRun).toBeGreaterThan(300);

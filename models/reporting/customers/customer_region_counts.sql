@@ -1,0 +1,19 @@
+-- grain: one row per region (marts.customer_360 grouped by region_id): how many customers, buyers, consumers,
+-- businesses and key customers it has, and their lifetime revenue. Counts and sums only: no customer rows, so the
+-- table's size follows the number of regions, not of customers. Feeds the customer overview and the region filters.
+with
+
+final as (
+    select
+        region_id,
+        count(*) as customers,
+        count(*) filter (where orders > 0) as buying_customers,
+        count(*) filter (where customer_type = 'consumer') as consumers,
+        count(*) filter (where customer_type = 'business') as businesses,
+        count(*) filter (where is_key_customer) as key_customers,
+        sum(lifetime_revenue) as lifetime_revenue
+    from marts.customer_360
+    group by region_id
+)
+
+select * from final
