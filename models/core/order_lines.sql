@@ -52,6 +52,12 @@ lines_joined_to_orders as (
         channels.is_online,
         channels.is_partner_channel as is_sell_in,
         orders.status = 'completed' as is_completed,
+        -- a guest checkout: a direct order without an end customer (counts in channel figures, in no customer mart)
+        not channels.is_partner_channel and orders.customer_id is null as is_guest,
+        -- a purchase: a completed order whose lines net above zero; a fully cancelled order, a cancellation document
+        -- (credit note) or an order of free samples only is none (it still nets revenue)
+        orders.status = 'completed'
+        and sum(order_lines.line_amount) over (partition by order_lines.order_id) > 0 as is_purchase,
         cast(orders.ordered_at as date) as order_date,
         orders.ordered_at,
         order_lines.updated_at
@@ -107,15 +113,25 @@ final as (
         prices_on_order_date.partner_price,
         prices_on_order_date.floor_price,
         lines_joined_to_orders.unit_cost,
+        -- an unknown unit cost leaves cost of goods and gross margin unknown (null), never a 100% margin
         cast(lines_joined_to_orders.quantity * lines_joined_to_orders.unit_cost as decimal(18, 2)) as cost_of_goods,
         cast(
             lines_joined_to_orders.line_amount
             - lines_joined_to_orders.quantity * lines_joined_to_orders.unit_cost
             as decimal(18, 2)
         ) as gross_margin,
+        lines_joined_to_orders.unit_cost is not null as is_cost_known,
+        -- no price-list entry on the order date: discount and below-floor checks do not apply to the line
+        prices_on_order_date.order_line_id is not null as has_price_list_entry,
+        -- a cancellation, return or adjustment sent as a line of its own
+        lines_joined_to_orders.quantity < 0 or lines_joined_to_orders.line_amount < 0 as is_reversal,
+        -- a sample or a gift
+        lines_joined_to_orders.unit_price = 0 as is_zero_priced,
         lines_joined_to_orders.is_online,
         lines_joined_to_orders.is_sell_in,
         lines_joined_to_orders.is_completed,
+        lines_joined_to_orders.is_guest,
+        lines_joined_to_orders.is_purchase,
         lines_joined_to_orders.order_date,
         cast(date_trunc('month', lines_joined_to_orders.order_date) as date) as order_month,
         lines_joined_to_orders.ordered_at,

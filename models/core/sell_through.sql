@@ -32,12 +32,35 @@ partner_territories as (
 
 ),
 
+product_matches as (
+
+    -- the product with the sku as the partner typed it; else the only product with that upper-cased sku. Two products
+    -- differing only by case, neither spelled as typed: no match (unresolved, never guessed)
+    select
+        sell_through.partner_id,
+        sell_through.sale_id,
+        products.product_id
+
+    from sell_through
+    inner join products
+        on sell_through.sku = products.sku_key
+    qualify row_number() over (
+        partition by sell_through.partner_id, sell_through.sale_id
+        order by products.sku = sell_through.reported_sku desc, products.product_id
+    ) = 1
+        and (
+            products.sku = sell_through.reported_sku
+            or count(*) over (partition by sell_through.partner_id, sell_through.sale_id) = 1
+        )
+
+),
+
 sales_joined_to_partners_and_products as (
 
     select
         sell_through.partner_id,
         sell_through.sale_id,
-        products.product_id,
+        product_matches.product_id,
         partners.channel_id,
         sell_through.customer_id,
         sell_through.ship_to_region_id,
@@ -53,8 +76,9 @@ sales_joined_to_partners_and_products as (
     from sell_through
     left join partners
         on sell_through.partner_id = partners.partner_id
-    left join products
-        on sell_through.sku = products.sku
+    left join product_matches
+        on sell_through.partner_id = product_matches.partner_id
+        and sell_through.sale_id = product_matches.sale_id
 
 ),
 

@@ -1,7 +1,8 @@
 /**
  * Builds a complete warehouse into a NEW DuckDB file: raw attached read-only, every model run in
- * dependency order as a table, every model test run. Only a build that finishes with all tests
- * passing is handed to publish; the file being built is never the one readers have open.
+ * dependency order as a table, every model test run and its outcome stored in ops.test_results.
+ * Only a build without a failing error-severity test is handed to publish (warnings are published
+ * with it); the file being built is never the one readers have open.
  */
 import { existsSync, rmSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -9,7 +10,7 @@ import { openDatabase, queryRows, quoteIdent, quoteLiteral } from "../shared/war
 import { ensureMetaSchema } from "../shared/warehouse/meta-schema.js";
 import { planModels, type PlannedModel } from "./dag.js";
 import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
-import { describeFailures, runModelTests, type TestOutcome } from "./model-tests.js";
+import { describeFailures, runModelTests, storeTestResults, type TestOutcome } from "./model-tests.js";
 import { crashPoint } from "../shared/crash-points.js";
 import { PermanentError } from "../shared/errors.js";
 
@@ -26,11 +27,15 @@ export class ModelRunError extends PermanentError {
   }
 }
 
-/** Model tests failed: nothing is published. */
+/** Model tests of severity error failed: nothing is published. */
 export class ModelTestFailedError extends PermanentError {
-  constructor(readonly failures: readonly TestOutcome[]) {
+  constructor(
+    readonly failures: readonly TestOutcome[],
+    readonly warnings: readonly TestOutcome[] = [],
+  ) {
     super(
-      `${failures.length} model test(s) failed, so the warehouse was not published:\n${describeFailures(failures)}`,
+      `${failures.length} model test(s) failed, so the warehouse was not published:\n${describeFailures(failures)}` +
+        (warnings.length ? `\n(and ${warnings.length} test(s) warned)` : ""),
     );
     this.name = "ModelTestFailedError";
   }
@@ -52,6 +57,8 @@ export interface BuildOptions {
 export interface BuildResult {
   readonly models: readonly PlannedModel[];
   readonly testsRun: number;
+  /** Tests that failed with severity warn (or under their error threshold): published, to be fixed in the data. */
+  readonly warnings: readonly TestOutcome[];
 }
 
 /** Copies the loader's bookkeeping the reports may show (counts only: quarantine payloads can hold personal data). */
@@ -106,15 +113,16 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       options.onModel?.({ model: planned, index: ++index, total: plan.length, ms: Date.now() - started });
       crashPoint("models:model-built");
     }
-    const { run, failures } = await runModelTests(
+    const { run, failures, warnings, outcomes } = await runModelTests(
       connection,
       plan.map((p) => p.model),
     );
-    if (failures.length) throw new ModelTestFailedError(failures);
+    await storeTestResults(connection, options.runId, outcomes);
+    if (failures.length) throw new ModelTestFailedError(failures, warnings);
     crashPoint("models:tests-passed");
     await connection.run("detach raw");
     await connection.run("checkpoint");
-    return { models: plan, testsRun: run };
+    return { models: plan, testsRun: run, warnings };
   } finally {
     db.close();
   }

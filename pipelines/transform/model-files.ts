@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
 import { modelSpecSchema, type ModelSpec } from "./model-spec.js";
 import type { TypeScriptModel } from "./typescript-model.js";
 import { PermanentError } from "../shared/errors.js";
@@ -39,6 +40,34 @@ export class ModelDefinitionError extends PermanentError {
     super(`${file}: ${message}`);
     this.name = "ModelDefinitionError";
   }
+}
+
+type SpecIssue = z.core.$ZodIssue;
+
+/**
+ * One line per spec mistake. A test that matches none of the test kinds is reported by the kind its key names
+ * (`not_null: error_if: write a threshold as ...`), not as zod's bare "Invalid input".
+ */
+function describeIssue(issue: SpecIssue, prefix: readonly PropertyKey[] = []): string {
+  const path = [...prefix, ...issue.path];
+  if (issue.code === "invalid_union") {
+    // the kind whose key the test has: its own mistakes, not "unknown key" or "missing key"
+    const matched = issue.errors.filter(
+      (errors) =>
+        errors.length > 0 &&
+        !errors.some(
+          (e) => e.code === "unrecognized_keys" || (e.code === "invalid_type" && /undefined/.test(e.message)),
+        ),
+    );
+    const best = matched.find((errors) => errors.some((e) => e.path.length > 0));
+    if (best?.[0]) return describeIssue(best[0], path);
+    const kinds =
+      path[0] === "columns"
+        ? "not_null, unique, accepted_values, relationships, accepted_range"
+        : "unique, reconcile, expect_no_rows";
+    return `${path.map(String).join(".")}: not a test this runner knows (${kinds}; settings: severity, warn_if, error_if, description)`;
+  }
+  return `${path.map(String).join(".") || "(top)"}: ${issue.message}`;
 }
 
 function modelFilesUnder(dir: string): string[] {
@@ -106,7 +135,7 @@ export async function discoverModels(
     if (existsSync(specPath)) {
       const parsed = modelSpecSchema.safeParse(parseYaml(readFileSync(specPath, "utf8")) ?? {});
       if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
+        const issues = parsed.error.issues.map((i) => describeIssue(i)).join("; ");
         throw new ModelDefinitionError(relative(projectRoot, specPath), `invalid model spec: ${issues}`);
       }
       spec = parsed.data;

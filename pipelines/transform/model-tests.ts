@@ -1,31 +1,59 @@
 /**
  * Runs the tests declared beside each model against the warehouse being built. Every test is a
- * query returning the rows that break it; a test fails when it returns any, and the failure
- * carries the model, the test and a sample of those rows.
+ * query returning the rows that break it. A test with failing rows is an error (nothing is
+ * published) or a warning (published, reported, stored in ops.test_results) by its severity and
+ * thresholds, as dbt's `severity` / `warn_if` / `error_if`; either carries the model, the test,
+ * the failing count and a sample of those rows with their keys.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
 import type { ModelFile } from "./model-files.js";
-import type { ColumnTest, ModelTest } from "./model-spec.js";
+import { testSettings, THRESHOLD, type ColumnTest, type ModelTest, type TestSettings } from "./model-spec.js";
+
+export type TestStatus = "pass" | "warn" | "error";
 
 export interface TestOutcome {
   readonly model: string;
   readonly file: string;
   readonly test: string;
+  /** What the test was declared as: error (the default) or warn. */
+  readonly severity: "error" | "warn";
+  /** What this run made of it. */
+  readonly status: TestStatus;
   readonly failingRows: number;
+  /** Rows of the model, when a threshold needed them (a share of the rows). */
+  readonly modelRows: number | null;
+  /** The thresholds the status was judged by, e.g. `error_if >1%, warn_if >0`. */
+  readonly thresholds: string;
+  /** What the failing rows mean: the test's own description, else the column's, else the test's name. */
+  readonly description: string;
   readonly sample: readonly Record<string, unknown>[];
+  /** The key of each sample row (the model's key columns where the row has them, else its first column). */
+  readonly sampleKeys: readonly string[];
 }
 
 interface CompiledTest {
   readonly name: string;
   /** Returns one row per violation. */
   readonly sql: string;
+  readonly settings: TestSettings;
+  readonly description: string;
+  /** How a failing row is named in the sample keys (default: the model's key, else the first column). */
+  readonly sampleKey?: (row: Record<string, unknown>) => string;
 }
 
-function compileColumnTest(table: string, column: string, test: ColumnTest): CompiledTest {
+const SAMPLE_ROWS = 5;
+
+function compileColumnTest(
+  table: string,
+  column: string,
+  test: ColumnTest,
+): Omit<CompiledTest, "settings" | "description"> {
   const col = quoteIdent(column);
-  if (test === "not_null") return { name: `${column} not_null`, sql: `select * from ${table} where ${col} is null` };
-  if (test === "unique") {
+  if (test === "not_null" || (typeof test === "object" && "not_null" in test)) {
+    return { name: `${column} not_null`, sql: `select * from ${table} where ${col} is null` };
+  }
+  if (test === "unique" || "unique" in test) {
     return {
       name: `${column} unique`,
       sql: `select ${col}, count(*) as occurrences from ${table} where ${col} is not null group by all having count(*) > 1`,
@@ -58,12 +86,13 @@ function compileColumnTest(table: string, column: string, test: ColumnTest): Com
   };
 }
 
-function compileModelTest(table: string, test: ModelTest): CompiledTest {
+function compileModelTest(table: string, test: ModelTest): Omit<CompiledTest, "settings" | "description"> {
   if ("unique" in test) {
     const cols = test.unique.map(quoteIdent).join(", ");
     return {
       name: `unique (${test.unique.join(", ")})`,
       sql: `select ${cols}, count(*) as occurrences from ${table} group by all having count(*) > 1`,
+      sampleKey: (row) => test.unique.map((c) => formatValue(row[c])).join(" | "),
     };
   }
   if ("reconcile" in test) {
@@ -74,6 +103,7 @@ function compileModelTest(table: string, test: ModelTest): CompiledTest {
       sql: `with l as (select coalesce((${left}), 0) as left_value), r as (select coalesce((${right}), 0) as right_value)
             select left_value, right_value, left_value - right_value as difference from l, r
             where abs(left_value - right_value) > ${tolerance}`,
+      sampleKey: (row) => `${formatValue(row["left_value"])} vs ${formatValue(row["right_value"])}`,
     };
   }
   return { name: test.expect_no_rows.name, sql: test.expect_no_rows.sql };
@@ -84,36 +114,161 @@ export function compileTests(model: ModelFile): CompiledTest[] {
   const table = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
   const tests: CompiledTest[] = [];
   for (const [column, spec] of Object.entries(model.spec.columns)) {
-    for (const test of spec.tests) tests.push(compileColumnTest(table, column, test));
+    for (const test of spec.tests) {
+      const compiled = compileColumnTest(table, column, test);
+      const settings = testSettings(test);
+      const description = settings.description ?? spec.description ?? `${model.id}: ${compiled.name}`;
+      tests.push({ ...compiled, settings, description: description.trim() });
+    }
   }
-  for (const test of model.spec.tests) tests.push(compileModelTest(table, test));
+  for (const test of model.spec.tests) {
+    const compiled = compileModelTest(table, test);
+    const settings = testSettings(test);
+    tests.push({ ...compiled, settings, description: (settings.description ?? compiled.name).trim() });
+  }
   return tests;
 }
 
-/** Runs every test of the given models; returns the failures (empty when all pass). */
+/** The columns that identify a row of the model: its first unique test's. */
+function keyColumns(model: ModelFile): readonly string[] {
+  const modelUnique = model.spec.tests.find((t): t is Extract<ModelTest, { unique: string[] }> => "unique" in t);
+  if (modelUnique) return modelUnique.unique;
+  for (const [column, spec] of Object.entries(model.spec.columns)) {
+    if (spec.tests.some((t) => t === "unique" || (typeof t === "object" && "unique" in t))) return [column];
+  }
+  return [];
+}
+
+function formatValue(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (value instanceof Date)
+    return value.toISOString().slice(0, value.toISOString().endsWith("T00:00:00.000Z") ? 10 : 19);
+  if (typeof value === "object")
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  return String(value);
+}
+
+interface Threshold {
+  readonly text: string;
+  readonly op: string;
+  readonly value: number;
+  readonly percent: boolean;
+}
+
+function parseThreshold(text: string | undefined): Threshold {
+  const match = THRESHOLD.exec(text ?? ">0")!;
+  return {
+    text: (text ?? ">0").replace(/\s+/g, ""),
+    op: match[1]!,
+    value: Number(match[2]),
+    percent: match[3] === "%",
+  };
+}
+
+/** Whether `failing` rows (of `total`) meet the threshold; a test without failing rows never does. */
+function meets(threshold: Threshold, failing: number, total: number | null): boolean {
+  if (failing <= 0) return false;
+  const measured = threshold.percent ? (100 * failing) / Math.max(total ?? 0, 1) : failing;
+  switch (threshold.op) {
+    case ">":
+      return measured > threshold.value;
+    case ">=":
+      return measured >= threshold.value;
+    case "<":
+      return measured < threshold.value;
+    case "<=":
+      return measured <= threshold.value;
+    case "=":
+    case "==":
+      return measured === threshold.value;
+    default:
+      return measured !== threshold.value;
+  }
+}
+
+/** Runs every test of the given models; returns the errors (empty when none), the warnings and every outcome. */
 export async function runModelTests(
   connection: DuckDBConnection,
   models: readonly ModelFile[],
-): Promise<{ run: number; failures: TestOutcome[] }> {
-  const failures: TestOutcome[] = [];
-  let run = 0;
+): Promise<{ run: number; failures: TestOutcome[]; warnings: TestOutcome[]; outcomes: TestOutcome[] }> {
+  const outcomes: TestOutcome[] = [];
   for (const model of models) {
+    const table = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
+    const keys = keyColumns(model);
+    let modelRows: number | null = null;
     for (const test of compileTests(model)) {
-      run++;
+      const severity = test.settings.severity ?? "error";
+      const errorIf = parseThreshold(test.settings.error_if);
+      const warnIf = parseThreshold(test.settings.warn_if);
+      const thresholds =
+        severity === "error" ? `error_if ${errorIf.text}, warn_if ${warnIf.text}` : `warn_if ${warnIf.text}`;
       let count: number;
-      let sample: Record<string, unknown>[];
+      let sample: Record<string, unknown>[] = [];
+      let status: TestStatus;
+      let usedRows: number | null = null;
       try {
         const sql = test.sql.trim().replace(/;\s*$/, "");
         [{ n: count } = { n: 0 }] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${sql}\n)`);
-        sample = count > 0 ? await queryRows(connection, `select * from (${sql}\n) limit 5`) : [];
+        if (count > 0) {
+          // ORDER BY ALL makes the sample the same run after run; a row it cannot sort is sampled unsorted
+          sample = await queryRows(connection, `select * from (${sql}\n) order by all limit ${SAMPLE_ROWS}`).catch(() =>
+            queryRows(connection, `select * from (${sql}\n) limit ${SAMPLE_ROWS}`),
+          );
+        }
+        if (count > 0 && (errorIf.percent || warnIf.percent)) {
+          modelRows ??= Number(
+            (await queryRows<{ n: number }>(connection, `select count(*) as n from ${table}`))[0]?.n,
+          );
+          usedRows = modelRows;
+        }
+        status =
+          severity === "error" && meets(errorIf, count, usedRows)
+            ? "error"
+            : meets(warnIf, count, usedRows)
+              ? "warn"
+              : "pass";
       } catch (error) {
+        // A test that cannot run is broken, whatever its severity: it must not pass, nor pass as a warning.
         count = 1;
         sample = [{ error: error instanceof Error ? error.message : String(error) }];
+        status = "error";
       }
-      if (count > 0) failures.push({ model: model.id, file: model.file, test: test.name, failingRows: count, sample });
+      const sampleKeys = sample.map((row) => {
+        if ("error" in row && Object.keys(row).length === 1) return "(the test could not run)";
+        if (test.sampleKey) return test.sampleKey(row);
+        if (keys.length && keys.every((k) => k in row)) return keys.map((k) => formatValue(row[k])).join(" | ");
+        return formatValue(Object.values(row)[0]);
+      });
+      outcomes.push({
+        model: model.id,
+        file: model.file,
+        test: test.name,
+        severity,
+        status,
+        failingRows: count,
+        modelRows: usedRows,
+        thresholds,
+        description: test.description,
+        sample,
+        sampleKeys,
+      });
     }
   }
-  return { run, failures };
+  return {
+    run: outcomes.length,
+    failures: outcomes.filter((o) => o.status === "error"),
+    warnings: outcomes.filter((o) => o.status === "warn"),
+    outcomes,
+  };
+}
+
+/** "12 failing row(s) (3.4% of 350)". */
+function countText(outcome: TestOutcome): string {
+  const share =
+    outcome.modelRows !== null
+      ? ` (${((100 * outcome.failingRows) / Math.max(outcome.modelRows, 1)).toFixed(1)}% of ${outcome.modelRows})`
+      : "";
+  return `${outcome.failingRows} failing row(s)${share}`;
 }
 
 /** A readable multi-line summary of failed tests. */
@@ -121,11 +276,54 @@ export function describeFailures(failures: readonly TestOutcome[]): string {
   return failures
     .map((f) => {
       const rows = f.sample
-        .map((r) => `      ${JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}`)
+        .map((r) => `      ${JSON.stringify(r, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`)
         .join("\n");
       // Tests are written in the .yml beside the model: name that file, where the failing test is to be found.
       const testsFile = f.file.replace(/\.(sql|ts)$/, ".yml");
-      return `  ${f.model} — test "${f.test}" (${testsFile}) failed: ${f.failingRows} failing row(s)\n${rows}`;
+      return `  ${f.model} — test "${f.test}" (${testsFile}) failed: ${countText(f)}\n${rows}`;
     })
     .join("\n");
+}
+
+/** One line per warning: the model, the test, the count and up to 5 sample keys, then what it means. */
+export function describeWarnings(warnings: readonly TestOutcome[]): string {
+  return warnings
+    .map((w) => {
+      const keys = w.sampleKeys.length ? `, e.g. ${w.sampleKeys.join(", ")}` : "";
+      const meaning = w.description && w.description !== w.test ? `\n      ${w.description}` : "";
+      return `  warn ${w.model} — "${w.test}": ${countText(w)}${keys}${meaning}`;
+    })
+    .join("\n");
+}
+
+/** Stores every test's outcome in `ops.test_results` of the warehouse being built, for reports to show. */
+export async function storeTestResults(
+  connection: DuckDBConnection,
+  runId: string,
+  outcomes: readonly TestOutcome[],
+): Promise<void> {
+  await connection.run(`
+    create or replace table ops.test_results (
+      run_id varchar, model varchar, test varchar, severity varchar, status varchar, failing_rows bigint,
+      model_rows bigint, thresholds varchar, sample_keys varchar[], description varchar, tests_file varchar
+    )
+  `);
+  if (!outcomes.length) return;
+  const text = (value: string | null) => (value === null ? "null" : quoteLiteral(value));
+  const rows = outcomes.map((o) =>
+    [
+      text(runId),
+      text(o.model),
+      text(o.test),
+      text(o.severity),
+      text(o.status),
+      String(o.failingRows),
+      o.modelRows === null ? "null" : String(o.modelRows),
+      text(o.thresholds),
+      `[${o.sampleKeys.map(text).join(", ")}]::varchar[]`,
+      text(o.description),
+      text(o.file.replace(/\.(sql|ts)$/, ".yml")),
+    ].join(", "),
+  );
+  await connection.run(`insert into ops.test_results values\n(${rows.join("),\n(")})`);
 }

@@ -184,9 +184,9 @@ describe("errors name the file to fix", () => {
   });
 
   it("a model outside the layer folders is a ModelDefinitionError", async () => {
-    const error = await rejection(build({ "models/reporting/x.sql": `-- grain: x\nselect 1 as one` }).run());
+    const error = await rejection(build({ "models/exports/x.sql": `-- grain: x\nselect 1 as one` }).run());
     expect(error).toBeInstanceOf(ModelDefinitionError);
-    expect(error.message).toContain(join("models", "reporting", "x.sql"));
+    expect(error.message).toContain(join("models", "exports", "x.sql"));
   });
 
   it("a malformed YAML spec is a ModelDefinitionError naming the YAML file", async () => {
@@ -267,5 +267,116 @@ describe("YAML tests", () => {
     expect(error).toBeInstanceOf(ModelTestFailedError);
     expect((error as ModelTestFailedError).failures[0]?.test).toBe("sales_id not_null");
     expect(String((error as ModelTestFailedError).failures[0]?.sample[0]?.["error"])).toContain("sales_id");
+  });
+});
+
+describe("test severity and thresholds", () => {
+  // four sales, one of them small: each test below finds 1 failing row of 4 (25%)
+  const fourSales = {
+    "models/staging/shop/stg_shop__sales.sql": `-- grain: one row per sale\nselect sale_id, amount from raw.shop.sales union all select 's3', 20.00 union all select 's4', 30.00`,
+    "models/staging/shop/stg_shop__sales.yml": `description: Sales.\ncolumns:\n  sale_id:\n    tests: [not_null, unique]\n`,
+  };
+  const withTests = (yaml: string[]) => ({
+    ...fourSales,
+    "models/core/sales.sql": `-- grain: one row per sale\nselect sale_id, case when amount < 5 then null else amount end as amount, case when sale_id = 's1' then 'x' else sale_id end as code from staging.stg_shop__sales`,
+    "models/core/sales.yml": ["columns:", "  sale_id:", "    tests: [unique]", ...yaml].join("\n"),
+  });
+
+  it("a warn test publishes and is reported with its count, sample keys and description, and stored in ops.test_results", async () => {
+    const { buildPath, run } = build(
+      withTests([
+        "  amount:",
+        "    tests:",
+        "      - not_null: { severity: warn, description: Sales without an amount - fix them in the shop. }",
+        "  code:",
+        "    tests: [{ relationships: staging.stg_shop__sales.sale_id, severity: warn }]",
+        "tests:",
+        "  - expect_no_rows: { name: no small sales, sql: select * from core.sales where amount < 15 }",
+        "    severity: warn",
+      ]),
+    );
+    const result = await run();
+    expect(result.warnings.map((w) => [w.test, w.status, w.failingRows, w.sampleKeys])).toEqual([
+      // the model's key (sale_id, from its unique test) names a failing row; a grouped test's first column does
+      ["amount not_null", "warn", 1, ["s2"]],
+      ["code relationships staging.stg_shop__sales.sale_id", "warn", 1, ["x"]],
+      ["no small sales", "warn", 1, ["s1"]],
+    ]);
+    expect(result.warnings[0]?.description).toBe("Sales without an amount - fix them in the shop.");
+    // a test without a description is described by its name
+    expect(result.warnings[2]?.description).toBe("no small sales");
+    const stored = await queryFile<{
+      test: string;
+      severity: string;
+      status: string;
+      failing_rows: number;
+      sample_keys: string[];
+    }>(
+      buildPath,
+      "select test, severity, status, failing_rows, sample_keys from ops.test_results where model = 'core.sales' order by test",
+    );
+    expect(stored).toEqual([
+      { test: "amount not_null", severity: "warn", status: "warn", failing_rows: 1, sample_keys: ["s2"] },
+      {
+        test: "code relationships staging.stg_shop__sales.sale_id",
+        severity: "warn",
+        status: "warn",
+        failing_rows: 1,
+        sample_keys: ["x"],
+      },
+      { test: "no small sales", severity: "warn", status: "warn", failing_rows: 1, sample_keys: ["s1"] },
+      { test: "sale_id unique", severity: "error", status: "pass", failing_rows: 0, sample_keys: [] },
+    ]);
+  });
+
+  it("error_if and warn_if thresholds, in rows or as a share of the model's rows, decide between error, warning and pass", async () => {
+    const error = await rejection(
+      build(
+        withTests([
+          "  amount:",
+          "    tests:",
+          // 1 of 4 rows = 25%: over 10% is an error
+          '      - not_null: { error_if: ">10%" }',
+          "tests:",
+          // 25% is not over 50%: a warning (warn_if defaults to any row)
+          "  - expect_no_rows: { name: small sales under half, sql: select * from core.sales where amount is null }",
+          '    error_if: ">50%"',
+          // 1 row is not over 1 row: a warning
+          "  - expect_no_rows: { name: at most one small sale, sql: select * from core.sales where amount is null }",
+          '    error_if: ">1"',
+          // warn only from 2 rows: 1 row passes
+          "  - expect_no_rows: { name: warn from two, sql: select * from core.sales where amount is null }",
+          "    severity: warn",
+          '    warn_if: ">=2"',
+        ]),
+      ).run(),
+    );
+    expect(error).toBeInstanceOf(ModelTestFailedError);
+    const failed = error as ModelTestFailedError;
+    expect(failed.failures.map((f) => [f.test, f.failingRows, f.modelRows])).toEqual([["amount not_null", 1, 4]]);
+    expect(failed.message).toContain(
+      'core.sales — test "amount not_null" (models/core/sales.yml) failed: 1 failing row(s) (25.0% of 4)',
+    );
+    expect(failed.warnings.map((w) => w.test)).toEqual(["small sales under half", "at most one small sale"]);
+    expect(failed.message).toContain("(and 2 test(s) warned)");
+  });
+
+  it("a warn test that cannot run is an error: a broken test never passes as a warning", async () => {
+    const error = await rejection(
+      build(withTests(["  no_such_column:", "    tests: [{ not_null: { severity: warn } }]"])).run(),
+    );
+    expect(error).toBeInstanceOf(ModelTestFailedError);
+    expect((error as ModelTestFailedError).failures.map((f) => [f.test, f.severity, f.status])).toEqual([
+      ["no_such_column not_null", "warn", "error"],
+    ]);
+  });
+
+  it("a threshold that is not one is a ModelDefinitionError naming the YAML file", async () => {
+    const error = await rejection(
+      build(withTests(["  amount:", '    tests: [{ not_null: { error_if: "more than 10" } }]'])).run(),
+    );
+    expect(error).toBeInstanceOf(ModelDefinitionError);
+    expect(error.message).toContain(join("models", "core", "sales.yml"));
+    expect(error.message).toContain('">1%"');
   });
 });

@@ -151,6 +151,7 @@ describe("marts.channel_revenue_monthly", () => {
       "revenue DECIMAL(18,2)",
       "cost_of_goods DECIMAL(18,2)",
       "gross_margin DECIMAL(18,2)",
+      "revenue_unknown_cost DECIMAL(18,2)",
     ]);
   });
 

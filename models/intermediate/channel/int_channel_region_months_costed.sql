@@ -38,11 +38,15 @@ sales_by_cell as (
         channel_id,
         ship_to_region_id as region_id,
         order_month as month,
-        count(distinct order_id) as orders,
+        -- orders are purchases: a cancellation document nets the revenue but is no order
+        count(distinct order_id) filter (where is_purchase) as orders,
         cast(sum(quantity) as bigint) as units,
         cast(sum(line_amount) as decimal(18, 2)) as revenue,
-        cast(sum(cost_of_goods) as decimal(18, 2)) as cost_of_goods,
-        cast(sum(gross_margin) as decimal(18, 2)) as gross_margin
+        -- a line of unknown cost leaves the cell's cost and margin unknown; how much revenue that is stays visible
+        case when bool_and(is_cost_known) then cast(sum(cost_of_goods) as decimal(18, 2)) end as cost_of_goods,
+        case when bool_and(is_cost_known) then cast(sum(gross_margin) as decimal(18, 2)) end as gross_margin,
+        count(*) filter (where not is_cost_known) as lines_unknown_cost,
+        cast(coalesce(sum(line_amount) filter (where not is_cost_known), 0) as decimal(18, 2)) as revenue_unknown_cost
 
     from order_lines
     where is_completed
@@ -228,8 +232,11 @@ cells_joined as (
         coalesce(sales_by_cell.orders, 0) as orders,
         coalesce(sales_by_cell.units, 0) as units,
         coalesce(sales_by_cell.revenue, 0) as revenue,
-        coalesce(sales_by_cell.cost_of_goods, 0) as cost_of_goods,
-        coalesce(sales_by_cell.gross_margin, 0) as gross_margin,
+        -- a cell without sales has no cost of goods; a cell with a line of unknown cost has unknown cost and margin
+        case when sales_by_cell.channel_id is null then 0 else sales_by_cell.cost_of_goods end as cost_of_goods,
+        case when sales_by_cell.channel_id is null then 0 else sales_by_cell.gross_margin end as gross_margin,
+        coalesce(sales_by_cell.lines_unknown_cost, 0) as lines_unknown_cost,
+        coalesce(sales_by_cell.revenue_unknown_cost, 0) as revenue_unknown_cost,
         coalesce(costs_by_cell.rebates, 0) as rebates,
         -- rates on revenue, kept exact (not rounded per cell) so every sum over cells equals the rate on the sum
         cast(
@@ -272,6 +279,8 @@ final as (
         revenue,
         cost_of_goods,
         gross_margin,
+        lines_unknown_cost,
+        revenue_unknown_cost,
         rebates,
         platform_fees,
         commissions,
@@ -279,6 +288,7 @@ final as (
         visits,
         management_cost,
         cast(rebates + platform_fees + commissions + marketing_spend + management_cost as decimal(38, 8)) as channel_costs,
+        -- null with the gross margin: a contribution without the cost of goods would be wrong, not partial
         cast(
             gross_margin - rebates - platform_fees - commissions - marketing_spend - management_cost
             as decimal(38, 8)

@@ -1,4 +1,4 @@
--- grain: one row per purchase by an identified customer: a completed order with a customer (order_id) or a partner sell-through sale reporting one (sell_through_id)
+-- grain: one row per purchase by an identified customer: a purchase (completed order netting above zero) with a customer (order_id) or a partner sell-through sale reporting one (sell_through_id)
 
 with
 
@@ -31,14 +31,14 @@ direct_orders as (
         'order' as purchase_source,
         units,
         order_amount as amount,
-        -- the company's margin is known on its own orders only
+        -- the company's margin is known on its own orders only (and there only when every line's cost is)
         gross_margin,
         order_date as purchase_date
 
     from orders
-    where is_completed
+    -- a purchase: a cancellation document or a fully cancelled order is none; a guest checkout names nobody
+    where is_purchase
         and customer_id is not null
-        and line_count > 0
 
 ),
 

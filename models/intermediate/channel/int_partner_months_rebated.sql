@@ -20,7 +20,8 @@ sell_in_by_partner_month as (
         partner_id,
         channel_id,
         order_month as month,
-        count(distinct order_id) as sell_in_orders,
+        -- purchases: a cancellation document nets the revenue but is no order
+        count(distinct order_id) filter (where is_purchase) as sell_in_orders,
         cast(sum(quantity) as bigint) as sell_in_units,
         cast(sum(line_amount) as decimal(18, 2)) as sell_in_revenue
 

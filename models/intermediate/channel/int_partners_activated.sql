@@ -32,7 +32,7 @@ history as (
 
 first_sell_in as (
 
-    -- the first completed sell-in order on or after signing
+    -- the first sell-in purchase on or after signing (a cancellation document is no trade)
     select
         orders.partner_id,
         min(orders.order_date) as first_sell_in_date
@@ -41,7 +41,7 @@ first_sell_in as (
     inner join partners
         on orders.partner_id = partners.partner_id
         and orders.order_date >= partners.signed_date
-    where orders.is_completed
+    where orders.is_purchase
     group by all
 
 ),

@@ -1,4 +1,4 @@
--- grain: one row per customer per calendar month from the month of the customer's first completed order to the as-of month (customer_id, month)
+-- grain: one row per customer per calendar month from the month of the customer's first purchase to the as-of month (customer_id, month)
 
 with
 
@@ -27,13 +27,14 @@ customers_first as (
 
 orders_by_month as (
 
+    -- orders are purchases; revenue nets the month's cancellations; a margin with a line of unknown cost is unknown
     select
         customer_id,
         order_month as month,
-        count(*) as orders,
+        count(*) filter (where is_purchase) as orders,
         sum(order_amount) as revenue,
-        sum(gross_margin) as gross_margin,
-        max(order_date) as last_order_date_in_month
+        case when bool_and(gross_margin is not null) then sum(gross_margin) end as gross_margin,
+        max(order_date) filter (where is_purchase) as last_order_date_in_month
 
     from customer_orders
     group by all
@@ -51,7 +52,7 @@ customer_months as (
         calendar.months_before_as_of,
         coalesce(orders_by_month.orders, 0) as orders,
         coalesce(orders_by_month.revenue, 0) as revenue,
-        coalesce(orders_by_month.gross_margin, 0) as gross_margin,
+        case when orders_by_month.customer_id is null then 0 else orders_by_month.gross_margin end as gross_margin,
         orders_by_month.last_order_date_in_month
 
     from customers_first
@@ -77,7 +78,10 @@ rolled as (
         gross_margin,
         sum(orders) over last_12_months as orders_last_12_months,
         sum(revenue) over last_12_months as revenue_last_12_months,
-        sum(gross_margin) over last_12_months as gross_margin_last_12_months,
+        -- unknown when a month of the window is (a sum over the known lines alone would be wrong)
+        case
+            when bool_and(gross_margin is not null) over last_12_months then sum(gross_margin) over last_12_months
+        end as gross_margin_last_12_months,
         -- the quiet window: the month and the 3 before it
         sum(orders) over (
             partition by customer_id order by month rows between 3 preceding and current row
@@ -87,7 +91,9 @@ rolled as (
         coalesce(sum(revenue) over reference_window, 0) as revenue_reference_window,
         sum(orders) over to_date as orders_to_date,
         sum(revenue) over to_date as revenue_to_date,
-        sum(gross_margin) over to_date as gross_margin_to_date,
+        case
+            when bool_and(gross_margin is not null) over to_date then sum(gross_margin) over to_date
+        end as gross_margin_to_date,
         max(last_order_date_in_month) over to_date as last_order_date
 
     from customer_months

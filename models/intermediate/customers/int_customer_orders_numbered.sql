@@ -1,4 +1,4 @@
--- grain: one row per completed order of an identified customer (order_id), numbered in the customer's history
+-- grain: one row per completed order with lines of an identified customer (order_id), from the customer's first purchase on: the purchases, numbered in the customer's history, and the fully cancelled orders and cancellation documents that net the customer's revenue
 
 with
 
@@ -14,10 +14,11 @@ channels as (
 
 ),
 
-customer_orders as (
+customer_documents as (
 
     -- the company's own completed orders that name the customer: the purchases whose value and margin the company
-    -- knows (partner resales reach the profile separately); orders without lines are not purchases
+    -- knows (partner resales reach the profile separately), and the fully cancelled orders and cancellation
+    -- documents that net them; guest checkouts name nobody and orders without lines are nothing
     select
         orders.order_id,
         orders.customer_id,
@@ -28,6 +29,7 @@ customer_orders as (
         orders.units,
         orders.order_amount,
         orders.gross_margin,
+        orders.is_purchase,
         orders.order_date,
         orders.order_month,
         orders.ordered_at
@@ -38,6 +40,30 @@ customer_orders as (
     where orders.is_completed
         and orders.customer_id is not null
         and orders.line_count > 0
+
+),
+
+first_purchases as (
+
+    select
+        customer_id,
+        min(ordered_at) as first_purchase_at
+
+    from customer_documents
+    where is_purchase
+    group by all
+
+),
+
+from_first_purchase as (
+
+    -- a customer who never bought is no customer of these marts; a cancellation dated before the first purchase
+    -- cannot net anything they show (it stays in the channel revenue)
+    select customer_documents.*, first_purchases.first_purchase_at
+    from customer_documents
+    inner join first_purchases
+        on customer_documents.customer_id = first_purchases.customer_id
+        and customer_documents.ordered_at >= first_purchases.first_purchase_at
 
 ),
 
@@ -53,19 +79,27 @@ final as (
         units,
         order_amount,
         gross_margin,
-        row_number() over (partition by customer_id order by ordered_at, order_id) as customer_order_number,
-        date_diff(
-            'day',
-            lag(order_date) over (partition by customer_id order by ordered_at, order_id),
-            order_date
-        ) as days_since_previous_order,
+        is_purchase,
+        -- purchases are numbered; a cancellation is no order of the customer's (null)
+        case
+            when is_purchase
+                then row_number() over (partition by customer_id, is_purchase order by ordered_at, order_id)
+        end as customer_order_number,
+        case
+            when is_purchase
+                then date_diff(
+                    'day',
+                    lag(order_date) over (partition by customer_id, is_purchase order by ordered_at, order_id),
+                    order_date
+                )
+        end as days_since_previous_order,
         order_date,
         order_month,
-        -- acquisition cohort: the month of the customer's first completed order
-        min(order_month) over (partition by customer_id) as cohort_month,
+        -- acquisition cohort: the month of the customer's first purchase
+        cast(date_trunc('month', first_purchase_at) as date) as cohort_month,
         ordered_at
 
-    from customer_orders
+    from from_first_purchase
 
 )
 

@@ -1,8 +1,9 @@
 /**
  * Predicted customer value (潜在价值): a BG/NBD model of whether and how often each customer buys again and a
- * Gamma-Gamma model of how much, fitted with the project's CLV fitter (pipelines/transform/clv) on the completed
- * orders of identified customers (intermediate.int_customer_orders_numbered), then applied to every customer's own
- * history at each of the last 13 month ends.
+ * Gamma-Gamma model of how much, fitted with the project's CLV fitter (pipelines/transform/clv) on the purchases of
+ * identified customers (intermediate.int_customer_orders_numbered where is_purchase: a cancellation is no purchase, and
+ * the spend model needs positive amounts), then applied to every customer's own history at each of the last 13 month
+ * ends.
  *
  * - Time unit: calendar weeks (Monday-Sunday, the fitter's periodDays 7): several orders in one week are one purchase
  *   of their summed amount, as in lifetimes. Horizon: the next 12 months = 365.25 / 7 weeks.
@@ -218,7 +219,7 @@ async function fitModels(clv: Clv, connection: DuckDBConnection, asOf: string): 
 
 export default {
   grain:
-    "one row per customer with a completed order per prediction date (the reference date of the as-of month and of the 12 months before it)",
+    "one row per customer with a purchase per prediction date (the reference date of the as-of month and of the 12 months before it)",
   reads: ["intermediate.int_customer_orders_numbered", "intermediate.int_calendar_months"],
   async build(connection: DuckDBConnection, target: string): Promise<void> {
     const months = await connection.runAndReadAll(
@@ -232,6 +233,7 @@ export default {
       create or replace temp table ${CUSTOMER_DAYS} as
       select customer_id, strftime(order_date, '%Y-%m-%d') as purchase_date, cast(sum(order_amount) as double) as amount
       from intermediate.int_customer_orders_numbered
+      where is_purchase
       group by all
       order by customer_id, purchase_date;
       create or replace temp table ${OUTPUT_ROWS} (

@@ -62,7 +62,10 @@ customers_known as (
         customer_months.churn_status,
         coalesce(customer_months.orders_last_12_months, 0) as orders_last_12_months,
         coalesce(customer_months.revenue_last_12_months, 0) as revenue_last_12_months,
-        coalesce(customer_months.gross_margin_last_12_months, 0) as gross_margin_last_12_months,
+        -- 0 without orders; unknown (null) when a line's unit cost is
+        case
+            when customer_months.customer_id is null then 0 else customer_months.gross_margin_last_12_months
+        end as gross_margin_last_12_months,
         predicted.probability_alive,
         predicted.expected_purchases_12m,
         predicted.expected_spend_12m,
@@ -85,20 +88,47 @@ customers_known as (
 
 ),
 
-current_value_scored as (
+spend_scored as (
 
-    -- current value (当前价值): spend and margin of the last 12 months, each as the share of the month's buyers of the
-    -- last 12 months at or below the customer (cume_dist), averaged
+    -- current value (当前价值) is spend and margin of the last 12 months, each as the share of the month's buyers of
+    -- the last 12 months at or below the customer (cume_dist), averaged
     select
         customer_id,
         month,
-        (
-            cume_dist() over (partition by month order by revenue_last_12_months)
-            + cume_dist() over (partition by month order by gross_margin_last_12_months)
-        ) / 2 as current_value_score
+        cume_dist() over (partition by month order by revenue_last_12_months) as spend_score
 
     from customers_known
     where orders_last_12_months > 0
+
+),
+
+margin_scored as (
+
+    -- the margin is ranked among the buyers whose margin is known (a product without a unit cost leaves it unknown)
+    select
+        customer_id,
+        month,
+        cume_dist() over (partition by month order by gross_margin_last_12_months) as margin_score
+
+    from customers_known
+    where orders_last_12_months > 0
+        and gross_margin_last_12_months is not null
+
+),
+
+current_value_scored as (
+
+    -- a customer whose margin is unknown is scored on spend alone
+    select
+        spend_scored.customer_id,
+        spend_scored.month,
+        coalesce((spend_scored.spend_score + margin_scored.margin_score) / 2, spend_scored.spend_score)
+            as current_value_score
+
+    from spend_scored
+    left join margin_scored
+        on spend_scored.customer_id = margin_scored.customer_id
+        and spend_scored.month = margin_scored.month
 
 ),
 

@@ -46,7 +46,9 @@ partner_resales as (
 direct_sales as (
 
     -- the company's own sales to customers (no partner): list price less discounts must stay at or above the floor;
-    -- sell-in to partners is at partner_price, below the floor by design, and is not checked
+    -- sell-in to partners is at partner_price, below the floor by design, and is not checked. Only a sale can breach
+    -- the floor: a line without a price-list entry (no floor known), a cancellation or return line and a sample or
+    -- gift given at price 0 are never flagged
     select
         order_line_id as sale_line_id,
         'order_line' as sale_source,
@@ -64,6 +66,9 @@ direct_sales as (
 
     from order_lines
     where partner_id is null
+        and has_price_list_entry
+        and not is_reversal
+        and not is_zero_priced
         and (unit_price < floor_price or line_amount < quantity * floor_price)
 
 ),
@@ -89,7 +94,8 @@ final as (
         products.sku,
         products.product_name,
         below_floor.quantity,
-        below_floor.unit_price,
+        -- order lines price to 4 decimals, partner files to the cent
+        cast(below_floor.unit_price as decimal(18, 4)) as unit_price,
         below_floor.effective_unit_price,
         below_floor.floor_price,
         below_floor.amount,

@@ -44,8 +44,10 @@ totals as (
         sum(costed_cells.orders) as orders,
         sum(costed_cells.units) as units,
         sum(costed_cells.revenue) as revenue,
-        sum(costed_cells.cost_of_goods) as cost_of_goods,
-        sum(costed_cells.gross_margin) as gross_margin,
+        -- a cell of unknown cost leaves the channel's cost, margin and contribution unknown (never a 100% margin)
+        case when bool_and(costed_cells.gross_margin is not null) then sum(costed_cells.cost_of_goods) end as cost_of_goods,
+        case when bool_and(costed_cells.gross_margin is not null) then sum(costed_cells.gross_margin) end as gross_margin,
+        sum(costed_cells.revenue_unknown_cost) as revenue_unknown_cost,
         sum(costed_cells.rebates) as rebates,
         sum(costed_cells.platform_fees) as platform_fees_exact,
         sum(costed_cells.commissions) as commissions_exact,
@@ -53,7 +55,8 @@ totals as (
         sum(costed_cells.visits) as visits,
         sum(costed_cells.management_cost) as management_cost,
         sum(costed_cells.channel_costs) as channel_costs_exact,
-        sum(costed_cells.contribution) as contribution_exact,
+        case when bool_and(costed_cells.contribution is not null) then sum(costed_cells.contribution) end
+            as contribution_exact,
         sum(costed_cells.revenue) filter (where calendar.is_last_12_months) as revenue_last_12_months,
         sum(costed_cells.revenue) filter (where calendar.is_prior_12_months) as revenue_prior_12_months,
         count(distinct costed_cells.region_id) filter (
@@ -95,8 +98,11 @@ final as (
         cast(coalesce(totals.orders, 0) as bigint) as orders,
         cast(coalesce(totals.units, 0) as bigint) as units,
         cast(coalesce(totals.revenue, 0) as decimal(18, 2)) as revenue,
-        cast(coalesce(totals.cost_of_goods, 0) as decimal(18, 2)) as cost_of_goods,
-        cast(coalesce(totals.gross_margin, 0) as decimal(18, 2)) as gross_margin,
+        -- zero for a channel that never sold; unknown (null) when a line's cost is
+        cast(case when totals.channel_id is null then 0 else totals.cost_of_goods end as decimal(18, 2)) as cost_of_goods,
+        cast(case when totals.channel_id is null then 0 else totals.gross_margin end as decimal(18, 2)) as gross_margin,
+        cast(coalesce(totals.revenue_unknown_cost, 0) as decimal(18, 2)) as revenue_unknown_cost,
+        totals.revenue_unknown_cost / nullif(totals.revenue, 0) as unknown_cost_revenue_share,
         cast(coalesce(totals.rebates, 0) as decimal(18, 2)) as rebates,
         cast(round(coalesce(totals.platform_fees_exact, 0), 2) as decimal(18, 2)) as platform_fees,
         cast(round(coalesce(totals.commissions_exact, 0), 2) as decimal(18, 2)) as commissions,
@@ -104,7 +110,9 @@ final as (
         cast(coalesce(totals.management_cost, 0) as decimal(18, 2)) as management_cost,
         cast(round(coalesce(totals.channel_costs_exact, 0), 2) as decimal(18, 2)) as channel_costs,
         -- rounded once, from exact parts: the waterfall steps, each rounded, may differ from it by a cent
-        cast(round(coalesce(totals.contribution_exact, 0), 2) as decimal(18, 2)) as contribution,
+        cast(
+            round(case when totals.channel_id is null then 0 else totals.contribution_exact end, 2) as decimal(18, 2)
+        ) as contribution,
         cast(coalesce(totals.visits, 0) as bigint) as visits,
         cast(coalesce(refunds.refunds, 0) as decimal(18, 2)) as refunds,
         cast(coalesce(totals.revenue_last_12_months, 0) as decimal(18, 2)) as revenue_last_12_months,

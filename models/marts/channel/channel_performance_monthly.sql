@@ -73,6 +73,7 @@ final as (
         cells.revenue,
         cells.cost_of_goods,
         cells.gross_margin,
+        cells.revenue_unknown_cost,
         cells.rebates,
         cells.platform_fees,
         cells.commissions,

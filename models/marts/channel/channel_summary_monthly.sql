@@ -63,8 +63,10 @@ scope_sums as (
         sum(costed_cells.orders) as orders,
         sum(costed_cells.units) as units,
         sum(costed_cells.revenue) as revenue,
-        sum(costed_cells.cost_of_goods) as cost_of_goods,
-        sum(costed_cells.gross_margin) as gross_margin,
+        -- a cell of unknown cost leaves the scope's cost, margin and contribution unknown (a partial sum would be wrong)
+        case when bool_and(costed_cells.gross_margin is not null) then sum(costed_cells.cost_of_goods) end as cost_of_goods,
+        case when bool_and(costed_cells.gross_margin is not null) then sum(costed_cells.gross_margin) end as gross_margin,
+        sum(costed_cells.revenue_unknown_cost) as revenue_unknown_cost,
         sum(costed_cells.rebates) as rebates,
         sum(costed_cells.platform_fees) as platform_fees,
         sum(costed_cells.commissions) as commissions,
@@ -72,7 +74,7 @@ scope_sums as (
         sum(costed_cells.visits) as visits,
         sum(costed_cells.management_cost) as management_cost,
         sum(costed_cells.channel_costs) as channel_costs,
-        sum(costed_cells.contribution) as contribution
+        case when bool_and(costed_cells.contribution is not null) then sum(costed_cells.contribution) end as contribution
 
     from costed_cells
     inner join channel_scopes
@@ -91,8 +93,12 @@ scope_months_filled as (
         cast(coalesce(scope_sums.orders, 0) as bigint) as orders,
         cast(coalesce(scope_sums.units, 0) as bigint) as units,
         cast(coalesce(scope_sums.revenue, 0) as decimal(18, 2)) as revenue,
-        cast(coalesce(scope_sums.cost_of_goods, 0) as decimal(18, 2)) as cost_of_goods,
-        cast(coalesce(scope_sums.gross_margin, 0) as decimal(18, 2)) as gross_margin,
+        -- zero in a month without cells; unknown (null) when a cell's cost is
+        cast(case when scope_sums.scope_id is null then 0 else scope_sums.cost_of_goods end as decimal(18, 2))
+            as cost_of_goods,
+        cast(case when scope_sums.scope_id is null then 0 else scope_sums.gross_margin end as decimal(18, 2))
+            as gross_margin,
+        cast(coalesce(scope_sums.revenue_unknown_cost, 0) as decimal(18, 2)) as revenue_unknown_cost,
         cast(coalesce(scope_sums.rebates, 0) as decimal(18, 2)) as rebates,
         cast(coalesce(scope_sums.platform_fees, 0) as decimal(38, 8)) as platform_fees,
         cast(coalesce(scope_sums.commissions, 0) as decimal(38, 8)) as commissions,
@@ -100,7 +106,8 @@ scope_months_filled as (
         cast(coalesce(scope_sums.visits, 0) as bigint) as visits,
         cast(coalesce(scope_sums.management_cost, 0) as decimal(18, 2)) as management_cost,
         cast(coalesce(scope_sums.channel_costs, 0) as decimal(38, 8)) as channel_costs,
-        cast(coalesce(scope_sums.contribution, 0) as decimal(38, 8)) as contribution
+        cast(case when scope_sums.scope_id is null then 0 else scope_sums.contribution end as decimal(38, 8))
+            as contribution
 
     from scope_months
     left join scope_sums
@@ -143,6 +150,7 @@ final as (
         revenue,
         cost_of_goods,
         gross_margin,
+        revenue_unknown_cost,
         rebates,
         platform_fees,
         commissions,

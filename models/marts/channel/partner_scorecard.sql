@@ -65,6 +65,7 @@ sell_in as (
         sum(order_lines.line_amount) filter (where calendar.is_last_12_months) as revenue_l12,
         sum(order_lines.line_amount) filter (where calendar.is_prior_12_months) as revenue_p12,
         sum(order_lines.gross_margin) filter (where calendar.is_last_12_months) as gross_margin_l12,
+        count(*) filter (where calendar.is_last_12_months and not order_lines.is_cost_known) as unknown_cost_lines_l12,
         sum(order_lines.quantity) filter (where calendar.is_last_12_months) as units_l12,
         sum(order_lines.quantity) filter (where calendar.months_before_as_of between 0 and 5) as units_l6,
         sum(order_lines.line_amount) as revenue_total
@@ -161,7 +162,11 @@ measured as (
         partners.outlet_count,
         cast(coalesce(sell_in.revenue_l12, 0) as decimal(18, 2)) as sell_in_revenue_last_12_months,
         cast(coalesce(sell_in.revenue_p12, 0) as decimal(18, 2)) as sell_in_revenue_prior_12_months,
-        cast(coalesce(sell_in.gross_margin_l12, 0) as decimal(18, 2)) as gross_margin_last_12_months,
+        -- a line of unknown cost leaves the margin unknown (null), never a 100% margin
+        case
+            when coalesce(sell_in.unknown_cost_lines_l12, 0) = 0
+                then cast(coalesce(sell_in.gross_margin_l12, 0) as decimal(18, 2))
+        end as gross_margin_last_12_months,
         cast(coalesce(sell_in.units_l12, 0) as bigint) as sell_in_units_last_12_months,
         cast(coalesce(resales.units_l12, 0) as bigint) as sell_through_units_last_12_months,
         cast(coalesce(resales.amount_l12, 0) as decimal(18, 2)) as sell_through_amount_last_12_months,

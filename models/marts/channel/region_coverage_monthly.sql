@@ -66,7 +66,7 @@ leads_by_month as (
 
 orders_by_month as (
 
-    -- orders reaching the region without a partner: online channels and direct (key-account) sales
+    -- purchases reaching the region without a partner: online channels and direct (key-account) sales
     select
         ship_to_region_id as region_id,
         order_month as month,
@@ -74,7 +74,7 @@ orders_by_month as (
         count(*) filter (where not is_online) as direct_orders
 
     from orders
-    where is_completed
+    where is_purchase
         and not is_sell_in
     group by all
 

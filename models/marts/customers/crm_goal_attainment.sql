@@ -71,7 +71,8 @@ in_scope_orders as (
 
     from crm_targets
     inner join customer_orders
-        on customer_orders.order_date between crm_targets.period_start and crm_targets.measured_through
+        on customer_orders.is_purchase
+        and customer_orders.order_date between crm_targets.period_start and crm_targets.measured_through
         and (
             crm_targets.scope_type = 'company'
             or (crm_targets.scope_type = 'channel_type' and customer_orders.channel_type = crm_targets.scope_id)
@@ -96,11 +97,11 @@ repeat_actuals as (
 
 aov_actuals as (
 
-    -- revenue / completed orders of the scope, every order (sell-in included) as the channel glossary's
-    -- average_order_value: the company's target is set on all its orders
+    -- revenue / purchases of the scope, every order (sell-in included) as the channel glossary's
+    -- average_order_value: the company's target is set on all its orders; revenue nets cancellations, which are no order
     select
         crm_targets.target_id,
-        sum(orders.order_amount) / count(*) as actual_value
+        sum(orders.order_amount) / nullif(count(*) filter (where orders.is_purchase), 0) as actual_value
 
     from crm_targets
     inner join orders

@@ -83,14 +83,16 @@ as_of as (
 
 order_history as (
 
+    -- orders are purchases; revenue and units net the customer's cancellations; a margin with a line of unknown cost
+    -- is unknown
     select
         customer_id,
-        count(*) as orders,
+        count(*) filter (where is_purchase) as orders,
         sum(order_amount) as lifetime_revenue,
-        sum(gross_margin) as lifetime_gross_margin,
+        case when bool_and(gross_margin is not null) then sum(gross_margin) end as lifetime_gross_margin,
         sum(units) as units,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date
+        min(order_date) filter (where is_purchase) as first_order_date,
+        max(order_date) filter (where is_purchase) as last_order_date
 
     from customer_orders
     group by all
@@ -104,6 +106,7 @@ preferred_channels as (
         channel_id as preferred_channel_id
 
     from customer_orders
+    where is_purchase
     group by customer_id, channel_id
     qualify row_number() over (partition by customer_id order by count(*) desc, sum(order_amount) desc, channel_id) = 1
 
@@ -133,7 +136,7 @@ channels_used as (
         string_agg(distinct channel_id, ', ' order by channel_id) as channel_ids
 
     from (
-        select customer_id, channel_id from customer_orders
+        select customer_id, channel_id from customer_orders where is_purchase
         union all
         select customer_id, channel_id from sell_through where customer_id is not null
     )
@@ -247,7 +250,11 @@ final as (
         coalesce(order_history.orders, 0) as orders,
         coalesce(order_history.units, 0) as units,
         cast(coalesce(order_history.lifetime_revenue, 0) as decimal(18, 2)) as lifetime_revenue,
-        cast(coalesce(order_history.lifetime_gross_margin, 0) as decimal(18, 2)) as lifetime_gross_margin,
+        -- 0 without orders; unknown (null) when a line's unit cost is
+        cast(
+            case when order_history.customer_id is null then 0 else order_history.lifetime_gross_margin end
+            as decimal(18, 2)
+        ) as lifetime_gross_margin,
         order_history.lifetime_revenue / nullif(order_history.orders, 0) as average_order_value,
         coalesce(partner_purchases.partner_purchases, 0) as partner_purchases,
         cast(coalesce(partner_purchases.partner_purchase_amount, 0) as decimal(18, 2)) as partner_purchase_amount,

@@ -43,11 +43,12 @@ cohort_months as (
 
 activity as (
 
+    -- active: bought (a cancellation is no purchase); revenue nets the cohort's cancellations in their month
     select
         cohort_month,
         order_month as month,
-        count(distinct customer_id) as active_customers,
-        count(*) as orders,
+        count(distinct customer_id) filter (where is_purchase) as active_customers,
+        count(*) filter (where is_purchase) as orders,
         sum(order_amount) as revenue
 
     from customer_orders

@@ -1,4 +1,4 @@
--- grain: one row per customer with a completed order (customer_id), scored as of the as-of date
+-- grain: one row per customer with a purchase (customer_id), scored as of the as-of date
 
 with
 
@@ -23,12 +23,16 @@ as_of as (
 
 customer_totals as (
 
+    -- recency and frequency count purchases only (a fully cancelled order or a cancellation document is no visit);
+    -- monetary is the customer's revenue, net of those cancellations
     select
         customer_orders.customer_id,
-        date_diff('day', max(customer_orders.order_date), any_value(as_of.as_of_date)) as recency_days,
-        count(*) as frequency,
+        date_diff(
+            'day', max(customer_orders.order_date) filter (where customer_orders.is_purchase), any_value(as_of.as_of_date)
+        ) as recency_days,
+        count(*) filter (where customer_orders.is_purchase) as frequency,
         sum(customer_orders.order_amount) as monetary,
-        max(customer_orders.order_date) as last_order_date
+        max(customer_orders.order_date) filter (where customer_orders.is_purchase) as last_order_date
 
     from customer_orders
     cross join as_of

@@ -14,8 +14,10 @@ renamed as (
         trim(order_line_id) as order_line_id,
         trim(order_id) as order_id,
         trim(product_id) as product_id,
+        -- negative quantities and amounts are cancellations, returns and adjustments: kept as sent, netted downstream
         cast(quantity as integer) as quantity,
-        cast(unit_price as decimal(18, 2)) as unit_price,
+        -- web shops price to 4 decimals; what was charged (line_amount) stays in cents
+        cast(unit_price as decimal(18, 4)) as unit_price,
         cast(discount_amount as decimal(18, 2)) as discount_amount,
         cast(line_amount as decimal(18, 2)) as line_amount,
         cast(updated_at as timestamp) as updated_at,

@@ -12,10 +12,13 @@ renamed as (
 
     select
         trim(product_id) as product_id,
-        -- skus are matched against partner files: one spelling everywhere
-        upper(trim(sku)) as sku,
+        -- the sku as the order system spells it: two products may differ only by case (ab12c / AB12C)
+        trim(sku) as sku,
+        -- partner files type skus by hand in any case: they are matched on the upper-cased key
+        upper(trim(sku)) as sku_key,
         trim(product_name) as product_name,
         lower(trim(category)) as category,
+        -- null when the source keeps no cost: unknown, never 0
         cast(unit_cost as decimal(18, 2)) as unit_cost,
         cast(launched_on as date) as launched_date,
         cast(updated_at as timestamp) as updated_at,

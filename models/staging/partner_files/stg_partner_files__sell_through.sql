@@ -13,8 +13,10 @@ renamed as (
     select
         trim(partner_id) as partner_id,
         trim(sale_id) as sale_id,
-        -- partners type skus by hand: one spelling, the one products use
+        -- partners type skus by hand: one spelling, the upper-cased key products are matched on
         upper(trim(sku)) as sku,
+        -- as typed: tells apart two products whose skus differ only by case
+        trim(sku) as reported_sku,
         trim(ship_to_region_id) as ship_to_region_id,
         nullif(trim(customer_id), '') as customer_id,
         cast(quantity as integer) as quantity,

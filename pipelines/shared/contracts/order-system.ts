@@ -113,7 +113,8 @@ export const products: TableSpec = {
     { name: "sku", type: "text" },
     { name: "product_name", type: "text" },
     { name: "category", type: "text" },
-    { name: "unit_cost", type: "money" },
+    // a shop that keeps no costs leaves it empty: the warehouse then shows margins as unknown, never as 100%
+    { name: "unit_cost", type: "money", nullable: true },
     { name: "launched_on", type: "date" },
     updatedAt,
   ],
@@ -179,7 +180,9 @@ export const orderLines: TableSpec = {
     { name: "order_id", type: "text" },
     { name: "product_id", type: "text" },
     { name: "quantity", type: "integer" },
-    { name: "unit_price", type: "money" },
+    // web shops price to 4 decimals (0.0125 a gram); the charged amounts stay in cents. Zero (a sample, a gift) and
+    // negative (a cancellation, a bad-debt adjustment) are real lines, as are negative quantities and amounts.
+    { name: "unit_price", type: "double" },
     { name: "discount_amount", type: "money" },
     { name: "line_amount", type: "money" },
     updatedAt,
