@@ -8,6 +8,10 @@
  * The order-system tables are the generator's own CSV text; the CRM's NDJSON records and the
  * partners' sell-through drops (CSV with canonical or Chinese headers, XLSX) are rewritten into the
  * canonical shape. Same seed + scale + plants → the same files.
+ *
+ * People open these files in Excel or WPS, so free text starting like a formula (a phone number
+ * `+86 139 ...`, a name `=...`) is written with a leading single quote (spreadsheetSafeText); the
+ * loader reads it back without it. Every other line is the generator's text byte for byte.
  */
 import {
   createReadStream,
@@ -25,7 +29,13 @@ import { createInterface } from "node:readline";
 import { once } from "node:events";
 import ExcelJS from "exceljs";
 import type { TableSpec } from "../shared/contracts/column-spec.js";
-import { refuseToOverwrite, TEMPLATE_TABLES, templateHead, templatesReadme } from "../extract/template-files.js";
+import {
+  refuseToOverwrite,
+  spreadsheetSafeValue,
+  TEMPLATE_TABLES,
+  templateHead,
+  templatesReadme,
+} from "../extract/template-files.js";
 import { DEFAULT_AS_OF } from "./generator/calendar.js";
 import { generateCompany } from "./generator/company.js";
 import { csvLine } from "./generator/format.js";
@@ -92,6 +102,69 @@ class TemplateFile {
   }
 }
 
+/** The values of one CSV line: null for an empty unquoted field, undefined when a quoted field runs on to the next line. */
+function csvFields(line: string): Array<string | null> | undefined {
+  const fields: Array<string | null> = [];
+  let i = 0;
+  for (;;) {
+    if (line[i] === '"') {
+      let value = "";
+      let j = i + 1;
+      for (;;) {
+        const close = line.indexOf('"', j);
+        if (close < 0) return undefined;
+        value += line.slice(j, close);
+        if (line[close + 1] !== '"') {
+          j = close + 1;
+          break;
+        }
+        value += '"';
+        j = close + 2;
+      }
+      fields.push(value);
+      i = j;
+    } else {
+      const comma = line.indexOf(",", i);
+      const value = comma < 0 ? line.slice(i) : line.slice(i, comma);
+      fields.push(value === "" ? null : value);
+      i = comma < 0 ? line.length : comma;
+    }
+    if (i >= line.length) return fields;
+    i++; // the comma
+  }
+}
+
+/** A field that may start like a formula (after an opening quote and leading single quotes): worth a closer look. */
+const MAYBE_FORMULA = /(^|,)"?'*[=+\-@\t\r]/;
+
+/**
+ * One data line (no newline) of a table's CSV in contract column order, with its text values made
+ * spreadsheet-safe; the line itself, byte for byte, when none needs it (or it cannot be split).
+ */
+export function spreadsheetSafeCsvLine(table: TableSpec, line: string): string {
+  if (!MAYBE_FORMULA.test(line)) return line;
+  const fields = csvFields(line);
+  if (!fields || fields.length !== table.columns.length) return line;
+  let changed = false;
+  const safe = fields.map((value, i) => {
+    if (value === null) return null;
+    const written = spreadsheetSafeValue(table.columns[i]!, value);
+    changed ||= written !== value;
+    return written;
+  });
+  return changed ? csvLine(safe).slice(0, -1) : line;
+}
+
+/** Each line of a CSV body (lines ending in a newline) made spreadsheet-safe. */
+function spreadsheetSafeBody(table: TableSpec, text: string): string {
+  return MAYBE_FORMULA.test(text)
+    ? text
+        .split("\n")
+        .map((line) => spreadsheetSafeCsvLine(table, line))
+        .join("\n")
+    : text;
+}
+
 /** Data lines of a CSV file: everything after its header line. */
 function bodyOf(bytes: Buffer): { text: string; rows: number } {
   const newline = bytes.indexOf(0x0a);
@@ -101,14 +174,14 @@ function bodyOf(bytes: Buffer): { text: string; rows: number } {
 }
 
 /** An order-system table: the generator's CSV (contract header, contract order), streamed after the header. */
-async function copyOrderSystemTable(source: string, file: TemplateFile): Promise<void> {
+async function copyOrderSystemTable(source: string, table: TableSpec, file: TemplateFile): Promise<void> {
   const lines = createInterface({ input: createReadStream(source, "utf8"), crlfDelay: Infinity });
   await file.writeLines(
     (async function* () {
       let header = true;
       for await (const line of lines) {
         if (header) header = false;
-        else yield `${line}\n`;
+        else yield `${spreadsheetSafeCsvLine(table, line)}\n`;
       }
     })(),
   );
@@ -122,7 +195,9 @@ async function convertCrmEntity(source: string, table: TableSpec, file: Template
       for await (const line of lines) {
         if (line === "") continue;
         const record = JSON.parse(line) as Record<string, string | number | boolean | null>;
-        yield csvLine(table.columns.map((c) => (record[c.name] == null ? null : String(record[c.name]))));
+        yield csvLine(
+          table.columns.map((c) => (record[c.name] == null ? null : spreadsheetSafeValue(c, String(record[c.name])))),
+        );
       }
     })(),
   );
@@ -136,7 +211,8 @@ function dropFilesInOrder(dropsDir: string): string[] {
     .sort((a, b) => month(a).localeCompare(month(b)) || a.localeCompare(b));
 }
 
-const sellThroughColumns = TEMPLATE_TABLES.find((t) => t.source === "partner_files")!.table.columns.map((c) => c.name);
+const sellThroughTable = TEMPLATE_TABLES.find((t) => t.source === "partner_files")!.table;
+const sellThroughColumns = sellThroughTable.columns.map((c) => c.name);
 
 /** A partner's XLSX report (contract column order, canonical or Chinese headers) as canonical CSV rows. */
 async function xlsxRows(path: string): Promise<{ text: string; rows: number }> {
@@ -155,7 +231,7 @@ async function xlsxRows(path: string): Promise<{ text: string; rows: number }> {
       if (value === null || value === undefined) return null;
       if (value instanceof Date) return value.toISOString().slice(0, 10);
       if (typeof value === "number") return moneyColumns.has(column) ? value.toFixed(2) : String(value);
-      return String(value);
+      return spreadsheetSafeValue(sellThroughTable.columns[i]!, String(value));
     });
     text += csvLine(values);
     rows++;
@@ -169,7 +245,7 @@ async function mergeDrops(dropsDir: string, file: TemplateFile): Promise<void> {
     const path = join(dropsDir, name);
     // Drop CSVs hold the contract's columns in contract order (canonical or Chinese header): the body is canonical.
     const { text, rows } = /\.xlsx$/i.test(name) ? await xlsxRows(path) : bodyOf(readFileSync(path));
-    await file.write(text, rows);
+    await file.write(/\.xlsx$/i.test(name) ? text : spreadsheetSafeBody(sellThroughTable, text), rows);
   }
 }
 
@@ -206,7 +282,7 @@ export async function writeDemoTemplates(options: DemoTemplatesOptions): Promise
       const path = join(dir, fileName);
       const file = new TemplateFile(path, table);
       try {
-        if (source === "order_system") await copyOrderSystemTable(join(outputs.orderSystemDir, fileName), file);
+        if (source === "order_system") await copyOrderSystemTable(join(outputs.orderSystemDir, fileName), table, file);
         else if (source === "crm") await convertCrmEntity(join(outputs.crmDir, `${table.name}.ndjson`), table, file);
         else await mergeDrops(outputs.partnerDropsDir, file);
       } finally {

@@ -10,6 +10,11 @@
  * (pages need not be in `updated_at` order), and the next run asks from there (ties re-read and merged).
  * Each retry is reported through `onRetry` (the run prints one line per retry, see `describeRetry`);
  * the token is sent only in the Authorization header and scrubbed from every reason and error.
+ *
+ * No reason or error quotes what the CRM sent: a broken page or an error page can hold customer
+ * records, and error text travels to the run log and on into the published warehouse. A response is
+ * described by its HTTP status, content type and size; a page by its number, never by the cursor
+ * the CRM handed out (cursors can encode the last record's key).
  */
 import { z } from "zod";
 import type { TableSpec } from "../shared/contracts/column-spec.js";
@@ -63,6 +68,47 @@ export class CrmApiError extends Error {
   }
 }
 
+/** The kinds of failure the published warehouse may show for the CRM (never the message). */
+export type CrmErrorClass =
+  | "authentication"
+  | "rate_limited"
+  | "server_error"
+  | "timeout"
+  | "unreachable"
+  | "bad_response"
+  | "other";
+
+/**
+ * The phrase each kind of failure puts in its message (see `attempt`), so the run log, which receives only the
+ * message, can tell the kind.
+ */
+const PHRASES: ReadonlyArray<readonly [string, CrmErrorClass]> = [
+  ["authorization failed (HTTP", "authentication"],
+  ["rate limited (HTTP 429)", "rate_limited"],
+  ["server error HTTP", "server_error"],
+  ["no answer within", "timeout"],
+  ["could not be reached at", "unreachable"],
+  ["the CRM refused the request (HTTP", "bad_response"],
+  ["response is not JSON", "bad_response"],
+  ["response is not a page of records", "bad_response"],
+];
+
+/** The kind of failure an error message of this source describes, or undefined for a message it did not write. */
+export function crmErrorClass(message: string): CrmErrorClass | undefined {
+  if (!message.startsWith("CRM ")) return undefined;
+  return PHRASES.find(([text]) => message.includes(text))?.[1] ?? "other";
+}
+
+/** A response as it may be described in a message: status, content type and size, never its content. */
+function describeResponse(response: Response, body: string): string {
+  const type =
+    response.headers
+      .get("content-type")
+      ?.replace(/[^\x20-\x7e]/g, "")
+      .slice(0, 80) || "no content type";
+  return `HTTP ${response.status}, ${type}, ${Buffer.byteLength(body)} bytes`;
+}
+
 /** A failure worth trying again (rate limit, server error, timeout, broken page). */
 class RetryableError extends Error {
   constructor(
@@ -113,10 +159,8 @@ export function crmApiSource(config: CrmApiSourceConfig): { streams: RecordStrea
       text = await response.text();
     } catch (error) {
       const e = error as Error & { cause?: { code?: string; message?: string } };
-      const reason =
-        e.name === "TimeoutError"
-          ? `no answer within ${timeoutMs} ms`
-          : `${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ""}`;
+      if (e.name === "TimeoutError") throw new RetryableError(`${where}: no answer within ${timeoutMs} ms`);
+      const reason = `${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ""}`;
       throw new RetryableError(`${where} could not be reached at ${url.origin}: ${redact(reason)}`);
     }
     if (response.status === 401 || response.status === 403) {
@@ -126,27 +170,33 @@ export function crmApiSource(config: CrmApiSourceConfig): { streams: RecordStrea
       throw new RetryableError(`${where}: rate limited (HTTP 429)`, retryAfterMs(response.headers.get("retry-after")));
     }
     if (response.status >= 500) throw new RetryableError(`${where}: server error HTTP ${response.status}`);
-    if (!response.ok)
-      throw new CrmApiError(`${where}: HTTP ${response.status} ${response.statusText}: ${redact(text.slice(0, 200))}`);
+    if (!response.ok) {
+      throw new CrmApiError(
+        `${where}: the CRM refused the request (${describeResponse(response, text)}). ` +
+          "Check the CRM's base URL and that it serves /api/v1/<entity>; its log says why it refused.",
+      );
+    }
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      throw new RetryableError(`${where}: response is not JSON (starts with ${JSON.stringify(text.slice(0, 60))})`);
+      throw new RetryableError(`${where}: response is not JSON (${describeResponse(response, text)})`);
     }
     const page = pageSchema.safeParse(body);
     if (!page.success) {
-      throw new RetryableError(`${where}: response is not a page of records ({ "data": [...], "next_cursor": ... })`);
+      throw new RetryableError(
+        `${where}: response is not a page of records ({ "data": [...], "next_cursor": ... }; ${describeResponse(response, text)})`,
+      );
     }
     return page.data;
   }
 
-  async function getPage(entity: string, cursor: string | null, updatedSince: string | undefined) {
+  async function getPage(entity: string, pageNumber: number, cursor: string | null, updatedSince: string | undefined) {
     const url = new URL(`api/v1/${entity}`, config.baseUrl.endsWith("/") ? config.baseUrl : `${config.baseUrl}/`);
     url.searchParams.set("limit", String(pageSize));
     if (cursor) url.searchParams.set("cursor", cursor);
     if (updatedSince) url.searchParams.set("updated_since", updatedSince);
-    const where = `CRM ${url.pathname}${cursor ? ` (cursor ${cursor})` : ""}`;
+    const where = `CRM ${url.pathname}${pageNumber > 1 ? ` (page ${pageNumber})` : ""}`;
     for (let tries = 0; ; tries++) {
       try {
         return await attempt(url, where);
@@ -184,8 +234,8 @@ export function crmApiSource(config: CrmApiSourceConfig): { streams: RecordStrea
         let cursor: string | null = null;
         let pageNumber = 0;
         do {
-          const page = await getPage(table.name, cursor, since);
           pageNumber++;
+          const page = await getPage(table.name, pageNumber, cursor, since);
           if (cursorColumn) {
             for (const record of page.data) {
               const value = (record as Record<string, unknown> | null)?.[cursorColumn];

@@ -16,7 +16,12 @@
 import pg from "pg";
 import type { TableSpec } from "../shared/contracts/column-spec.js";
 import type { RecordStream, SourceRecord } from "../shared/source-stream.js";
-import { connectionStringSecrets, redactConnectionString, redactSecrets } from "../shared/redact.js";
+import {
+  connectionStringProblem,
+  connectionStringSecrets,
+  redactConnectionString,
+  redactSecrets,
+} from "../shared/redact.js";
 
 export interface PostgresSourceConfig {
   /** Name of the source in the warehouse (the raw schema), e.g. `order_system`. */
@@ -51,6 +56,53 @@ export class PostgresSourceError extends Error {
   }
 }
 
+/** The kinds of failure the published warehouse may show for the order system (never the message). */
+export type OrderSystemErrorClass =
+  | "configuration"
+  | "unreachable"
+  | "timeout"
+  | "authentication"
+  | "contract"
+  | "other";
+
+/** Error codes (Node's network codes, PostgreSQL's SQLSTATE) by the kind of failure they are. */
+const CLASS_BY_CODE: Readonly<Record<string, OrderSystemErrorClass>> = {
+  ECONNREFUSED: "unreachable",
+  ENOTFOUND: "unreachable",
+  EAI_AGAIN: "unreachable",
+  EHOSTUNREACH: "unreachable",
+  ENETUNREACH: "unreachable",
+  ECONNRESET: "unreachable",
+  EPIPE: "unreachable",
+  ETIMEDOUT: "timeout",
+  "57014": "timeout", // query_canceled: a statement timeout
+  "28P01": "authentication", // invalid_password
+  "28000": "authentication", // invalid_authorization_specification
+  "42501": "authentication", // insufficient_privilege: the user may not read the table
+  "42P01": "contract", // undefined_table
+  "42703": "contract", // undefined_column
+  "3F000": "contract", // invalid_schema_name
+  ERR_INVALID_URL: "configuration",
+};
+
+const UNREACHABLE = "could not be reached";
+const UNUSABLE = "cannot be used as configured";
+
+/**
+ * The kind of failure an error message of this source describes, or undefined for a message it did
+ * not write. Read from the message because the run log receives only the message; every message
+ * ends with the `[code]` of the failure when there is one (see `fail` below).
+ */
+export function orderSystemErrorClass(message: string): OrderSystemErrorClass | undefined {
+  if (!message.startsWith("Order system (")) return undefined;
+  if (message.includes(`) ${UNUSABLE}: `)) return "configuration";
+  const code = / \[([A-Z0-9_]+)\]\.(?: [^[]*)?$/.exec(message)?.[1];
+  if (code && CLASS_BY_CODE[code]) return CLASS_BY_CODE[code];
+  if (/timeout|timed out/i.test(message)) return "timeout";
+  if (message.includes(`) ${UNREACHABLE}: `)) return "unreachable";
+  return "other";
+}
+
 // Dates and timestamps stay as the text PostgreSQL sent: converting them to JS Dates would shift
 // them by the machine's timezone. Big integers and numerics stay text too; the contract parses them.
 const TEXT_TYPES = [1082, 1114, 1184, 20, 1700];
@@ -71,14 +123,19 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
   const fail = (what: string, error: unknown): never => {
     const reason = redactSecrets(error instanceof Error ? error.message || error.name : String(error), secrets);
     const code = (error as { code?: string }).code;
+    const kind = code ? CLASS_BY_CODE[code] : undefined;
     const hint =
-      code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "ETIMEDOUT" || code === "ECONNRESET"
+      kind === "unreachable" || kind === "timeout"
         ? " Is the server running and reachable? Check the order system's connection settings."
         : code === "28P01" || code === "28000"
           ? " Check the user and the password environment variable."
-          : code === "42P01"
-            ? " The table the contract names is missing from the source."
-            : "";
+          : code === "42501"
+            ? " Grant the user read access to the contract's tables."
+            : kind === "contract"
+              ? " The table or column the contract names is missing from the source."
+              : kind === "configuration"
+                ? " Check the order system's connection string."
+                : "";
     throw new PostgresSourceError(`Order system (${server}) ${what}: ${reason}${code ? ` [${code}]` : ""}.${hint}`, {
       cause: error,
     });
@@ -86,6 +143,16 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
 
   async function connected(): Promise<pg.Client> {
     if (client) return client;
+    // Refused before connecting: the client would read such a string differently (another host, a shorter
+    // password) and name a piece of the password as the host in its error.
+    const problem = connectionStringProblem(config.connectionString);
+    if (problem) {
+      throw new PostgresSourceError(
+        `Order system (${server}) ${UNUSABLE}: ${problem}. Percent-encode the user name and password in the ` +
+          "connection string (# as %23, / as %2F, ? as %3F, @ as %40, : as %3A, % as %25, a space as %20; " +
+          'encodeURIComponent in JavaScript, urllib.parse.quote(password, safe="") in Python) and set it again.',
+      );
+    }
     const candidate = new pg.Client({ connectionString: config.connectionString, types: rawTextTypes });
     // A connection dropped between queries must not crash the process; the next query reports it.
     candidate.on("error", () => undefined);
@@ -93,7 +160,7 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
       await candidate.connect();
     } catch (error) {
       await candidate.end().catch(() => undefined);
-      fail("could not be reached", error);
+      fail(UNREACHABLE, error);
     }
     client = candidate;
     return candidate;

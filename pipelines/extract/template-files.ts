@@ -7,8 +7,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ColumnSpec, TableSpec } from "../shared/contracts/column-spec.js";
-import { sellThrough, sellThroughReplaceScope } from "../shared/contracts/partner-files.js";
+import { startsLikeFormula, type ColumnSpec, type TableSpec } from "../shared/contracts/column-spec.js";
 import { SOURCE_TABLES, type SourceTable } from "../shared/contracts/source-tables.js";
 import type { FileStream } from "../shared/source-stream.js";
 
@@ -51,13 +50,33 @@ function csvCell(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
+/** A number written as text (`-12.5`, `+1.5e3`): a spreadsheet reads it as that number, never as a formula. */
+const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Text as a CSV the product writes may hold it, safe to open in Excel or WPS: text starting like a
+ * formula (=, +, -, @, tab, CR; see FORMULA_TRIGGERS) gets a leading single quote, as OWASP advises
+ * against CSV injection, so the spreadsheet shows it instead of running it. Text already starting
+ * with quotes before such a character is quoted once more, and the loader takes exactly one quote
+ * off (cleanedSql in load/sql-validation.ts): a filled template loads back as it was. A plain number
+ * stays as it is. The report site's data files use the same rule (site/evidence-offline/spreadsheet-safe.js).
+ */
+export function spreadsheetSafeText(value: string): string {
+  return startsLikeFormula(value.replace(/^'+/, "")) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+}
+
+/** A value of a column as a CSV the product writes holds it: text made spreadsheet-safe, other types as they are. */
+export function spreadsheetSafeValue(column: ColumnSpec, value: string): string {
+  return column.type === "text" ? spreadsheetSafeText(value) : value;
+}
+
 /** Where `npm run templates` writes when no folder is given: `templates/` in the current directory. */
 export const DEFAULT_TEMPLATES_DIR = "templates";
 
 /** The first two lines of a template: the header (contract columns, in order) and the commented example row. */
 export function templateHead(table: TableSpec): string {
   const header = table.columns.map((c) => c.name).join(",");
-  const example = table.columns.map((c) => csvCell(exampleValue(c))).join(",");
+  const example = table.columns.map((c) => csvCell(spreadsheetSafeValue(c, exampleValue(c)))).join(",");
   return `${header}\n${COMMENT} example: ${example}\n`;
 }
 
@@ -116,7 +135,11 @@ export function writeTemplates(dir: string, options: { overwrite?: boolean } = {
   return written;
 }
 
-/** The file streams of a folder of filled templates (tables whose file is absent are not touched). */
+/**
+ * The file streams of a folder of filled templates (tables whose file is absent are not touched).
+ * Every template, sell_through.csv included (one file for all partners and months), is merged into
+ * raw by key: its name declares no partner and month, so it replaces no one's month.
+ */
 export function templateStreams(dir: string): FileStream[] {
   if (!existsSync(dir)) {
     throw new Error(`Templates folder ${dir} does not exist: create it with \`npm run templates -- --dir ${dir}\`.`);
@@ -127,7 +150,6 @@ export function templateStreams(dir: string): FileStream[] {
       table,
       files: [join(dir, fileName)],
       commentPrefix: COMMENT,
-      ...(table === sellThrough ? { replaceScope: sellThroughReplaceScope } : {}),
     }),
   );
 }

@@ -5,7 +5,8 @@
  * the zero bytes of its ASCII text give it away) and GBK/GB18030 are converted to a UTF-8 copy.
  * Bytes that are valid in none of these (binary data, most Latin-1/Windows-1252 exports, a
  * truncated UTF-16 file) make the file a whole-file reject. XLSX: a file that is not a readable
- * workbook (truncated, corrupted, an old .xls, password-protected) is a whole-file reject too.
+ * workbook (truncated, corrupted, an old .xls, password-protected) is a whole-file reject too, and so
+ * is one that would inflate beyond the limits of zip-limits.ts (checked before anything is inflated).
  *
  * A whole-file reject is quarantined on its own as one record (location: the file) and recorded as
  * loaded, so the same bytes are not tried again; the other files of the run load normally.
@@ -15,6 +16,7 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
+import { xlsxZipProblem } from "./zip-limits.js";
 
 /** A file the loader cannot read at all: why (and what to do), and a bounded description of its bytes. */
 export interface FileRejection {
@@ -275,8 +277,17 @@ function unreadableXlsx(bytes: Buffer, error: unknown): FileRejection {
   });
 }
 
-/** Reads an XLSX file's first sheet, or rejects the file whole when it is not a readable workbook. */
+/**
+ * Reads an XLSX file's first sheet, or rejects the file whole when it is not a readable workbook or
+ * would inflate beyond the limits (a zip bomb): that is decided from the zip's own directory first.
+ */
 export async function readXlsx(bytes: Buffer): Promise<XlsxSheet | FileRejection> {
+  const zipProblem = await xlsxZipProblem(bytes);
+  if (zipProblem) {
+    return reject(bytes, "xlsx", `${zipProblem.problem}: ${XLSX_ADVICE}`, {
+      ...(zipProblem.detail ? { error: zipProblem.detail } : {}),
+    });
+  }
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);

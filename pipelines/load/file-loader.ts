@@ -3,35 +3,47 @@
  * decoding GBK/GB18030 to UTF-8 where needed) with its headers mapped to the contract (aliases
  * allowed), judged and typed in the same SQL pass, into a temporary table whose row order gives
  * each row's line; then valid rows reach raw in one insert, and the rest — lines the CSV reader
- * could not parse, rows breaking the contract, earlier copies of a duplicated key — go to
- * quarantine with the file, the line and the reason.
+ * could not parse, rows breaking the contract, rows outside what their file declares, earlier
+ * copies of a duplicated key — go to quarantine with the file, the line and the reason.
  *
- * A file the loader cannot read at all (a corrupted or truncated XLSX, bytes valid in no supported
- * encoding) is rejected on its own: one quarantine record for the whole file, which counts as one
- * record read and rejected, while the run's other files load normally (see file-decoding.ts).
+ * A file the loader cannot or must not read (a corrupted XLSX or one that would inflate too far,
+ * bytes valid in no supported encoding, a link or anything else that is not a regular file) is
+ * rejected on its own: one quarantine record for the whole file, which counts as one record read
+ * and rejected, while the run's other files load normally (see file-decoding.ts, regular-file.ts).
  *
  * Each file is loaded once (its content hash is recorded in meta.file_loads, with its schema drift
- * and, for a rejected file, why); a later file covering the same scope (a partner's month) replaces
- * what earlier files said about it. A run's new files are applied in one transaction and
- * reconciled: rows read = loaded + quarantined, per file and in total.
+ * and, for a rejected file, why). What a file replaces is stated by its name (see file-scope.ts): a
+ * file declaring a partner and month replaces the rows earlier files gave them, unless that would
+ * shrink them sharply (then it is held until accepted); a file declaring nothing is merged by key.
+ * Files apply in the order given (name order). A run's new files are applied in one transaction and
+ * reconciled: rows read = loaded + quarantined, per file and in total, and raw's row count — counted
+ * before and after — changes by rows loaded minus rows superseded.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api";
 import type { Insertable } from "kysely";
 import { duckdbTypeOf, type TableSpec } from "../shared/contracts/column-spec.js";
+import type { FileNameScope } from "../shared/contracts/partner-files.js";
 import { queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
 import { kyselyOn } from "../shared/warehouse/kysely-dialect.js";
 import type { FileLoadsTable, MetaDatabase } from "../shared/warehouse/meta-schema.js";
 import { decodeCsv, readXlsx, type DecodedCsv, type FileRejection, type XlsxSheet } from "./file-decoding.js";
+import { declaredScope, describeScope, holdReason } from "./file-scope.js";
 import { ensureRawTables, rawTableName } from "./raw-tables.js";
 import { assertReconciles } from "./reconciliation.js";
+import { readRegularFile } from "./regular-file.js";
 import type { FileStream, LoadResult } from "../shared/source-stream.js";
 import { cleanedSql, parsedSelectSql, rejectionReasonSql, typedSelectSql } from "./sql-validation.js";
 import { crashPoint } from "../shared/crash-points.js";
 
+/** A file stream whose files may state, in their names, what they replace (partner drops). */
+export interface ScopedFileStream extends FileStream {
+  /** How a file's name declares what it covers; without it, no file replaces anything (rows merge by key). */
+  readonly fileNameScope?: FileNameScope;
+}
 
 /** A file's columns that do not match the contract: reported, never silently dropped. */
 export interface FileDrift {
@@ -55,15 +67,37 @@ export interface LoadedFile {
   readonly encoding: string;
   readonly read: number;
   readonly rejected: number;
+  /** Rows this file's rows took the place of: in the scope its name declares, or with the same key. */
+  readonly superseded: number;
+  /** What the file's name declares it covers (`partner PA0013, month 2026-10`), when it declares something. */
+  readonly declaredScope?: string;
   /** Set when the whole file was rejected (it then counts as one record read and rejected). */
   readonly rejectedReason?: string;
+  /** Set when the file's replacement was held, not applied (it then counts as one record read and rejected). */
+  readonly heldReason?: string;
+}
+
+/** A file that replaced what its name declares: the scope, the rows taken out and the rows put in. */
+export interface Replacement {
+  readonly file: string;
+  readonly scope: string;
+  readonly removed: number;
+  readonly added: number;
 }
 
 export interface FileLoadResult extends LoadResult {
   readonly drift: readonly FileDrift[];
-  /** Files skipped because exactly the same content was loaded (or rejected whole) before. */
+  /** Files skipped because exactly the same content was loaded (or rejected whole, or held) before. */
   readonly skippedFiles: readonly string[];
   readonly loadedFiles: readonly LoadedFile[];
+  /** Rows taken out of raw (or out of this run's earlier files) by the files' rows: loaded counts them too. */
+  readonly superseded: number;
+  /** The scope replacements that took rows out. */
+  readonly replacements: readonly Replacement[];
+  /** Files whose name declares no scope although the stream has a naming convention: they replaced nothing. */
+  readonly undeclaredFiles: readonly string[];
+  /** The naming convention of the stream's files, when it has one. */
+  readonly convention?: string;
 }
 
 export interface FileLoadOptions {
@@ -75,10 +109,12 @@ export interface FileLoadOptions {
 // what raw keeps (at a million rows, persisting them cost more than reading the files).
 const FILE_ROWS = "temp.main.__file_rows";
 const READER_REJECTS = "temp.main.__reader_rejects";
+/** Per file declaring a scope: its index, the declared values (__v0, __v1, ...) and whether it is applied. */
+const DECLARED = "temp.main.__declared";
 
 /** The tables the bookkeeping queries read: meta, and the run's staging tables (temporary). */
 interface LoaderDatabase extends MetaDatabase {
-  __file_rows: { __file: number; __reason: string; __drop: string | null };
+  __file_rows: { __file: number; __reason: string; __drop: string | null; __by: number | null };
   __reader_rejects: { __file: number };
 }
 
@@ -192,8 +228,9 @@ class HeaderMapper {
  * Stages files into FILE_ROWS, judged and typed in the same pass that reads them: contract columns
  * (typed, null when the row breaks the contract) + `__file`, `__line` (set only where the row
  * position does not give it, see lineSql), `__payload` (the row as the file had it, kept for
- * rejected rows only), `__reason` (why the row breaks the contract, '' if not) and `__drop` (set
- * later when a valid row is superseded: by a later file for its scope, or a later row with its key).
+ * rejected rows only), `__reason` (why the row breaks the contract, '' if not), `__drop` (set
+ * later: 'held' for every row of a held file; for a valid row superseded in the run, 'superseded' by a
+ * later file replacing its scope — that file's index in `__by` — or 'duplicate' by a later row with its key).
  */
 class FileStager {
   private readonly mapper: HeaderMapper;
@@ -214,7 +251,7 @@ class FileStager {
   async createTables(): Promise<void> {
     const columns = this.table.columns.map((c) => `${quoteIdent(c.name)} ${duckdbTypeOf[c.type]}`).join(", ");
     await this.connection.run(`
-      create or replace temp table __file_rows (${columns}, __file INTEGER, __line BIGINT, __payload VARCHAR, __reason VARCHAR, __drop VARCHAR);
+      create or replace temp table __file_rows (${columns}, __file INTEGER, __line BIGINT, __payload VARCHAR, __reason VARCHAR, __drop VARCHAR, __by INTEGER);
       create or replace temp table __reader_rejects (__file INTEGER, line BIGINT, reason VARCHAR, payload VARCHAR);`);
   }
 
@@ -248,7 +285,7 @@ class FileStager {
     const result = await this.connection.run(`
       insert into ${FILE_ROWS}
       select ${typedSelectSql(this.table, "__judged")}, ${fileIndex}, ${line},
-             case when __judged <> '' then ${payloadSql} end, __judged, null
+             case when __judged <> '' then ${payloadSql} end, __judged, null, null
       from (select *, ${judged} as __judged from (
         select *, ${parsedSelectSql(this.table)} from (select *, ${cleaned.join(", ")} from ${from})))`);
     if (result.rowsChanged > 0) {
@@ -352,18 +389,158 @@ class FileStager {
 
 async function countRows(connection: DuckDBConnection, query: string): Promise<number> {
   const [row] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${query})`);
-  return row?.n ?? 0;
+  return Number(row?.n ?? 0);
+}
+
+/** A query's `n` per file index (`file`), as a map. */
+async function countsByFile(connection: DuckDBConnection, sql: string): Promise<Map<number, number>> {
+  const rows = await queryRows<{ file: number; n: number }>(connection, sql);
+  return new Map(rows.map((r) => [Number(r.file), Number(r.n)]));
+}
+
+/** A new file of the run: its bytes, or why it is not read (a link, a pipe, a directory). */
+type NewFile = { readonly path: string; readonly file: string; readonly hash: string } & (
+  | { readonly bytes: Buffer; readonly notRegular?: undefined }
+  | { readonly bytes?: undefined; readonly notRegular: FileRejection }
+);
+
+/** What a run's files may replace, decided before anything reaches raw or quarantine. */
+interface ReplacementPlan {
+  /** Per file whose name declares a scope: the declared values (in the rule's order). */
+  readonly declared: ReadonlyMap<number, string[]>;
+  /** Per file whose replacement is held: why (its rows are marked 'held' and apply nowhere). */
+  readonly held: ReadonlyMap<number, string>;
+  /** Per file applying its replacement: the rows it takes out of raw (only the run's first file for a scope does). */
+  readonly fromRaw: ReadonlyMap<number, number>;
+  /** Files whose name declares nothing although the stream has a convention. */
+  readonly undeclaredFiles: readonly string[];
+  /** SQL: a row (its columns unqualified) lies in the scope `d` of DECLARED. */
+  readonly inScope: string;
+  /** SQL: DECLARED's value columns (__v0, __v1, ...). */
+  readonly scopeColumns: string;
+}
+
+/**
+ * Reads each staged file's declared scope from its name and, in SQL over the staged rows:
+ * quarantines (marks with a reason) valid rows outside their file's scope; holds a replacement that
+ * would shrink its scope sharply unless it was accepted (see file-scope.ts); and records in DECLARED
+ * which replacements apply. Files apply in order: a scope holds what raw has for it until a file of
+ * this run replaces it, then that file's rows — so a partial file after a complete one is held too.
+ */
+async function planReplacements(
+  connection: DuckDBConnection,
+  args: {
+    rule: FileNameScope | undefined;
+    raw: string;
+    table: TableSpec;
+    rowPayload: string;
+    files: ReadonlyArray<{ file: string; accepted: boolean; readable: boolean }>;
+  },
+): Promise<ReplacementPlan> {
+  const { rule, raw, table, rowPayload, files } = args;
+  const declared = new Map<number, string[]>();
+  const undeclaredFiles: string[] = [];
+  for (const [index, { file, readable }] of files.entries()) {
+    if (!readable) continue; // a file rejected whole has no rows, so it replaces nothing
+    const values = declaredScope(rule, file);
+    if (values) declared.set(index, values);
+    else if (rule) undeclaredFiles.push(file);
+  }
+  const parts = rule?.parts ?? [];
+  const scopeColumns = parts.map((_, i) => `__v${i}`).join(", ");
+  // A row's value of each part, as text, against the declared one in DECLARED (aliased d).
+  const partOfRow = parts.map((p) => `(${p.sql})::varchar`);
+  const inScope = partOfRow.map((sql, i) => `${sql} = d.__v${i}`).join(" and ");
+  const held = new Map<number, string>();
+  const fromRaw = new Map<number, number>();
+  const plan = { declared, held, fromRaw, undeclaredFiles, inScope, scopeColumns };
+  if (!rule || !declared.size) return plan;
+
+  const inList = `(${[...declared.keys()].join(", ")})`;
+  await connection.run(`
+    create or replace temp table __declared (__file INTEGER, ${parts.map((_, i) => `__v${i} VARCHAR`).join(", ")},
+                                             __applied BOOLEAN DEFAULT false);
+    insert into ${DECLARED} (__file, ${scopeColumns}) values
+      ${[...declared].map(([index, values]) => `(${index}, ${values.map(quoteLiteral).join(", ")})`).join(", ")};`);
+
+  // A valid row outside its file's declared scope is quarantined, never used to replace anything.
+  const outside = parts.map(
+    (p, i) =>
+      `case when ${partOfRow[i]} is distinct from d.__v${i} then ` +
+      `'row is for ${p.name} ' || coalesce(${partOfRow[i]}, '(none)') || ' but the file declares ' || d.__v${i} || ` +
+      `${quoteLiteral(` (from its name): send it in that ${p.name}'s file`)} end`,
+  );
+  await connection.run(`
+    update ${FILE_ROWS} set __reason = concat_ws('; ', ${outside.join(", ")}), __payload = ${rowPayload}
+    from ${DECLARED} as d
+    where __file_rows.__file = d.__file and __file_rows.__reason = '' and not (${inScope})`);
+
+  // What each replacement would take out and put in: raw's rows per scope; the file's valid keys and broken rows.
+  const keys = table.primaryKey.map(quoteIdent).join(", ");
+  const fresh = await countsByFile(
+    connection,
+    `select __file as file, count(distinct (${keys})) filter (where __reason = '') as n
+     from ${FILE_ROWS} where __file in ${inList} group by __file`,
+  );
+  const invalid = await countsByFile(
+    connection,
+    `select __file as file, count(*) as n from (
+       select __file from ${FILE_ROWS} where __reason <> '' union all select __file from ${READER_REJECTS})
+     where __file in ${inList} group by __file`,
+  );
+  const inRaw = new Map(
+    (
+      await queryRows<Record<string, unknown>>(
+        connection,
+        `select ${parts.map((_, i) => `d.__v${i}`).join(", ")}, count(*) as n
+         from ${raw} join (select distinct ${scopeColumns} from ${DECLARED}) as d on ${inScope}
+         group by all`,
+      )
+    ).map((r) => [JSON.stringify(parts.map((_, i) => r[`__v${i}`])), Number(r["n"])]),
+  );
+
+  const current = new Map(inRaw); // what each scope holds as the run's files apply, in order
+  const replacedInRun = new Set<string>();
+  for (const [index, values] of declared) {
+    const scope = JSON.stringify(values);
+    const counts = {
+      replaced: current.get(scope) ?? 0,
+      fresh: fresh.get(index) ?? 0,
+      invalid: invalid.get(index) ?? 0,
+    };
+    const { file, accepted } = files[index]!;
+    const reason = accepted ? undefined : holdReason(file, describeScope(rule, values), counts);
+    if (reason) {
+      held.set(index, reason);
+      continue;
+    }
+    // The run's first file for a scope takes raw's rows out of it; a later one takes out the earlier file's rows.
+    fromRaw.set(index, replacedInRun.has(scope) ? 0 : (inRaw.get(scope) ?? 0));
+    replacedInRun.add(scope);
+    current.set(scope, counts.fresh);
+  }
+  if (fromRaw.size)
+    await connection.run(`update ${DECLARED} set __applied = true where __file in (${[...fromRaw.keys()].join(", ")})`);
+  if (held.size) {
+    // Nothing of a held file is applied or quarantined now: it is read again once accepted.
+    const heldList = `(${[...held.keys()].join(", ")})`;
+    await connection.run(`
+      update ${FILE_ROWS} set __drop = 'held' where __file in ${heldList};
+      delete from ${READER_REJECTS} where __file in ${heldList};`);
+  }
+  return plan;
 }
 
 /** Loads the files of a stream that were not loaded before (all of them with `fullRefresh`). */
 export async function loadFileStream(
   connection: DuckDBConnection,
   runId: string,
-  stream: FileStream,
+  stream: ScopedFileStream,
   options: FileLoadOptions = {},
 ): Promise<FileLoadResult> {
   const started = Date.now();
   const { source, table } = stream;
+  const rule = stream.fileNameScope;
   const loadedAt = new Date().toISOString();
   await ensureRawTables(connection, [{ source, table }]);
   const db = kyselyOn<LoaderDatabase>(connection);
@@ -383,56 +560,84 @@ export async function loadFileStream(
       ).n,
     );
 
-  const previouslyLoaded = options.fullRefresh
-    ? new Set<string>()
-    : new Set(
-        (
-          await db
-            .selectFrom("meta.file_loads")
-            .select("content_sha256")
-            .where("source", "=", source)
-            .where("stream", "=", table.name)
-            .execute()
-        ).map((r) => r.content_sha256),
-      );
+  const earlierLoads = await db
+    .selectFrom("meta.file_loads")
+    .select(["content_sha256", "held_reason", "accepted_at"])
+    .where("source", "=", source)
+    .where("stream", "=", table.name)
+    .execute();
+  // A held replacement someone accepted is applied when its file is next seen; every other file
+  // recorded before (loaded, rejected whole, or held and waiting) is skipped.
+  const isAccepted = (l: (typeof earlierLoads)[number]) => l.held_reason !== null && l.accepted_at !== null;
+  const accepted = new Set(earlierLoads.filter(isAccepted).map((l) => l.content_sha256));
+  const previouslyLoaded = new Set(
+    options.fullRefresh ? [] : earlierLoads.filter((l) => !isAccepted(l)).map((l) => l.content_sha256),
+  );
 
-  // Which files are new this run (the same content twice in one drop counts once).
+  // Which files are new this run (the same content twice in one drop counts once). Only regular files are read.
   const skippedFiles: string[] = [];
-  const newFiles: Array<{ path: string; file: string; hash: string; bytes: Buffer }> = [];
+  const newFiles: NewFile[] = [];
   for (const path of stream.files) {
-    const bytes = readFileSync(path);
-    const hash = createHash("sha256").update(bytes).digest("hex");
-    if (previouslyLoaded.has(hash)) skippedFiles.push(basename(path));
+    const file = basename(path);
+    const opened = readRegularFile(path);
+    if (!Buffer.isBuffer(opened)) {
+      if (previouslyLoaded.has(opened.sha256)) skippedFiles.push(file);
+      else {
+        previouslyLoaded.add(opened.sha256);
+        const payload = JSON.stringify({ kind: opened.kind });
+        const notRegular: FileRejection = { rejected: true, encoding: "not read", reason: opened.reason, payload };
+        newFiles.push({ path, file, hash: opened.sha256, notRegular });
+      }
+      continue;
+    }
+    const hash = createHash("sha256").update(opened).digest("hex");
+    if (previouslyLoaded.has(hash)) skippedFiles.push(file);
     else {
       previouslyLoaded.add(hash);
-      newFiles.push({ path, file: basename(path), hash, bytes });
+      newFiles.push({ path, file, hash, bytes: opened });
     }
   }
 
   const stager = new FileStager(connection, table, stream.headerAliases);
   const scratchDir = mkdtempSync(join(tmpdir(), "warehouse-files-"));
   const loadedFiles: LoadedFile[] = [];
+  const replacements: Replacement[] = [];
+  const undeclaredFiles: string[] = [];
   let read = 0;
+  let loaded = 0;
   let rejected = 0;
+  let superseded = 0;
   await connection.run("begin transaction");
   try {
     if (options.fullRefresh) {
       await connection.run(`delete from ${raw}`);
-      await db.deleteFrom("meta.file_loads").where("source", "=", source).where("stream", "=", table.name).execute();
+      // Acceptances of held replacements outlive a full refresh: the files are still the ones someone accepted.
+      await db
+        .deleteFrom("meta.file_loads")
+        .where("source", "=", source)
+        .where("stream", "=", table.name)
+        .where((eb) => eb.or([eb("held_reason", "is", null), eb("accepted_at", "is", null)]))
+        .execute();
     }
+    // Raw is counted here and again after the load: its change must be what the files loaded minus what they superseded.
+    const rawBefore = await countRows(connection, `select 1 from ${raw}`);
     await stager.createTables();
     const encodings: string[] = [];
-    // Files the loader cannot read at all, by index: each is one quarantine record, the others load.
+    // Files the loader cannot or must not read, by index: each is one quarantine record, the others load.
     const fileRejects = new Map<number, FileRejection>();
-    for (const [index, { path, file, bytes }] of newFiles.entries()) {
+    for (const [index, entry] of newFiles.entries()) {
+      const { path, file } = entry;
       try {
         let opened: DecodedCsv | XlsxSheet | FileRejection;
-        if (/\.xlsx$/i.test(path)) {
-          opened = await readXlsx(bytes);
+        if (entry.notRegular) {
+          opened = entry.notRegular;
+          encodings.push(opened.encoding);
+        } else if (/\.xlsx$/i.test(path)) {
+          opened = await readXlsx(entry.bytes);
           encodings.push("xlsx");
           if (!opened.rejected) await stager.stageXlsx(index, file, opened);
         } else {
-          opened = decodeCsv(bytes, path, scratchDir);
+          opened = decodeCsv(entry.bytes, path, scratchDir);
           encodings.push(opened.encoding);
           if (!opened.rejected) await stager.stageCsv(index, file, opened, stream.commentPrefix);
         }
@@ -445,18 +650,44 @@ export async function loadFileStream(
     crashPoint("files:staged");
     const fileName = `(${newFiles.length ? `[${newFiles.map((f) => quoteLiteral(f.file)).join(", ")}]` : "['']::varchar[]"})[__file + 1]`;
     const location = `${fileName} || ' line ' || ${stager.lineSql(newFiles.length)}`;
-    const scope = stream.replaceScope?.length ? stream.replaceScope.join(", ") : undefined;
+    const contractColumns = table.columns.map((c) => `${quoteIdent(c.name)} := ${quoteIdent(c.name)}`).join(", ");
+    const rowPayload = `to_json(struct_pack(${contractColumns}))::varchar`;
+    const valid = `${FILE_ROWS} where __reason = '' and __drop is null`;
+
+    // What each file may replace (stated by its name), which rows lie outside it, and which replacements wait.
+    const plan = await planReplacements(connection, {
+      rule,
+      raw,
+      table,
+      rowPayload,
+      files: newFiles.map(({ file, hash }, index) => ({
+        file,
+        accepted: accepted.has(hash),
+        readable: !fileRejects.has(index),
+      })),
+    });
+    const { declared, held, fromRaw, inScope, scopeColumns } = plan;
+    undeclaredFiles.push(...plan.undeclaredFiles);
+
     const quarantinedBefore = await quarantinedInRun();
     await connection.run(`
       insert into meta.quarantine
-        select ${meta}, ${location}, __reason, __payload, ${stamp} from ${FILE_ROWS} where __reason <> '';
+        select ${meta}, ${location}, __reason, __payload, ${stamp} from ${FILE_ROWS} where __reason <> '' and __drop is null;
       insert into meta.quarantine
         select ${meta}, ${fileName} || ' line ' || line, reason, payload, ${stamp} from ${READER_REJECTS};`);
-    if (fileRejects.size) {
+    const wholeFileRecords = [
+      ...[...fileRejects].map(([index, { reason, payload }]) => ({ index, reason, payload })),
+      ...[...held].map(([index, reason]) => ({
+        index,
+        reason,
+        payload: JSON.stringify({ declared_scope: describeScope(rule!, declared.get(index)!) }),
+      })),
+    ];
+    if (wholeFileRecords.length) {
       await db
         .insertInto("meta.quarantine")
         .values(
-          [...fileRejects].map(([index, { reason, payload }]) => ({
+          wholeFileRecords.map(({ index, reason, payload }) => ({
             run_id: runId,
             source,
             stream: table.name,
@@ -468,37 +699,45 @@ export async function loadFileStream(
         )
         .execute();
     }
-    // Among valid rows, a later file of this run covering the same scope wins (rows are staged in file order,
-    // then line order, so rowid orders them); then, among the rest, the later row with a key.
-    const valid = `${FILE_ROWS} where __reason = '' and __drop is null`;
-    const replacedInRun =
-      scope && newFiles.length > 1
-        ? (
-            await connection.run(`
-              update ${FILE_ROWS} set __drop = 'replaced' where rowid in (
-                select rowid from ${valid} qualify max(__file) over (partition by ${scope}) > __file)`)
-          ).rowsChanged
-        : 0;
+
+    // A valid row of an earlier file of this run falling in a scope a later file replaces is superseded by
+    // the next such file (rows are staged in file order, so __file orders them).
+    if (fromRaw.size) {
+      await connection.run(`
+        update ${FILE_ROWS} set __drop = 'superseded', __by = s.by_file
+        from (select r.rowid as row_id, min(d.__file) as by_file
+              from ${FILE_ROWS} as r join ${DECLARED} as d on d.__applied and d.__file > r.__file and ${inScope}
+              where r.__reason = '' and r.__drop is null group by r.rowid) as s
+        where __file_rows.rowid = s.row_id`);
+    }
+    // Among the rest, the later row with a key wins (rowid orders rows by file, then line).
     const keys = table.primaryKey.map(quoteIdent).join(", ");
-    let duplicates = 0;
     if ((await countRows(connection, `select 1 from ${valid} group by ${keys} having count(*) > 1`)) > 0) {
-      duplicates = (
-        await connection.run(`
-          update ${FILE_ROWS} set __drop = 'duplicate' where rowid in (
-            select rowid from ${valid} qualify row_number() over (partition by ${keys} order by rowid desc) > 1)`)
-      ).rowsChanged;
-      const contractColumns = table.columns.map((c) => `${quoteIdent(c.name)} := ${quoteIdent(c.name)}`).join(", ");
+      await connection.run(`
+        update ${FILE_ROWS} set __drop = 'duplicate' where rowid in (
+          select rowid from ${valid} qualify row_number() over (partition by ${keys} order by rowid desc) > 1)`);
       await connection.run(`
         insert into meta.quarantine
         select ${meta}, ${location},
                'duplicate key (${table.primaryKey.join(", ")}): a later record with the same key was loaded instead',
-               to_json(struct_pack(${contractColumns}))::varchar, ${stamp}
+               ${rowPayload}, ${stamp}
         from ${FILE_ROWS} where __drop = 'duplicate'`);
     }
-    if (scope)
-      await connection.run(`delete from ${raw} where (${scope}) in (select distinct (${scope}) from ${valid})`);
+
+    // Raw: take out the scopes replaced, then earlier rows with a key loaded now; then put the rows in.
+    if (fromRaw.size) {
+      await connection.run(`
+        delete from ${raw} using (select distinct ${scopeColumns} from ${DECLARED} where __applied) as d where ${inScope}`);
+    }
+    const byKey = new Map<number, number>();
     if (!options.fullRefresh) {
       const keyMatch = table.primaryKey.map((k) => `t.${quoteIdent(k)} = l.${quoteIdent(k)}`).join(" and ");
+      for (const [file, n] of await countsByFile(
+        connection,
+        `select l.__file as file, count(*) as n from ${raw} as t join (select __file, ${keys} from ${valid}) as l
+         on ${keyMatch} group by l.__file`,
+      ))
+        byKey.set(file, n);
       await connection.run(`delete from ${raw} as t using (select ${keys} from ${valid}) as l where ${keyMatch}`);
     }
     const columns = table.columns.map((c) => quoteIdent(c.name)).join(", ");
@@ -509,51 +748,66 @@ export async function loadFileStream(
       )
     ).rowsChanged;
 
-    // Per-file accounting, from the tables: rows read, rows quarantined, superseded duplicates.
+    // Per-file accounting, from the staged rows' final state: each row is exactly one of quarantined,
+    // duplicate, superseded later in the run, held, or in raw.
     const staged = await db
       .selectFrom("__file_rows")
       .select("__file")
       .select((eb) => [
         eb.fn.countAll<number>().as("read"),
-        eb.fn.countAll<number>().filterWhere("__reason", "<>", "").as("bad"),
+        eb.fn.countAll<number>().filterWhere("__reason", "<>", "").filterWhere("__drop", "is", null).as("bad"),
         eb.fn.countAll<number>().filterWhere("__drop", "=", "duplicate").as("duplicates"),
+        eb.fn.countAll<number>().filterWhere("__drop", "=", "superseded").as("supersededLater"),
+        eb.fn.countAll<number>().filterWhere("__reason", "=", "").filterWhere("__drop", "is", null).as("inRaw"),
       ])
       .groupBy("__file")
       .execute();
-    const unreadable = await db
-      .selectFrom("__reader_rejects")
-      .select("__file")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .groupBy("__file")
-      .execute();
-    const readByFile = new Map<number, number>();
-    const badByFile = new Map<number, number>();
-    const add = (counts: Map<number, number>, file: number, n: number) =>
-      counts.set(file, (counts.get(file) ?? 0) + Number(n));
-    for (const s of staged) {
-      add(readByFile, s.__file, s.read);
-      add(badByFile, s.__file, s.bad);
-    }
-    for (const u of unreadable) {
-      add(readByFile, u.__file, u.n);
-      add(badByFile, u.__file, u.n);
-    }
-    const dupesByFile = new Map(staged.map((s) => [s.__file, Number(s.duplicates)]));
-    // Empty files count as loaded too, so they are not read again; a file rejected whole is one record
-    // read and rejected, and is not read again either (a corrected file has another hash).
+    const stagedByFile = new Map(staged.map((s) => [s.__file, s]));
+    const unreadable = await countsByFile(
+      connection,
+      `select __file as file, count(*) as n from ${READER_REJECTS} group by __file`,
+    );
+    const supersededBy = await countsByFile(
+      connection,
+      `select __by as file, count(*) as n from ${FILE_ROWS} where __drop = 'superseded' group by __by`,
+    );
+    let insertedCounted = 0;
     const fileLoads: Array<Insertable<FileLoadsTable>> = newFiles.map(({ file, hash }, index) => {
-      const wholeFile = fileRejects.get(index);
-      const fileRead = wholeFile ? 1 : (readByFile.get(index) ?? 0);
-      const fileRejected = wholeFile ? 1 : (badByFile.get(index) ?? 0) + (dupesByFile.get(index) ?? 0);
+      const values = declared.get(index);
+      const scope = values && rule ? describeScope(rule, values) : undefined;
+      // A file rejected whole, or held, is one record read and rejected (a corrected or accepted file is read again).
+      const wholeFile = fileRejects.get(index)?.reason;
+      const heldReason = held.get(index);
+      const s = stagedByFile.get(index);
+      const lines = unreadable.get(index) ?? 0;
+      const fileRead = wholeFile || heldReason ? 1 : Number(s?.read ?? 0) + lines;
+      const fileRejected = wholeFile || heldReason ? 1 : Number(s?.bad ?? 0) + Number(s?.duplicates ?? 0) + lines;
+      const fileLoaded = wholeFile || heldReason ? 0 : Number(s?.inRaw ?? 0) + Number(s?.supersededLater ?? 0);
+      if (fileRead !== fileLoaded + fileRejected) {
+        throw new Error(
+          `per-file counts of ${source}.${table.name} do not add up for ${file}: ${fileRead} read, ` +
+            `${fileLoaded} loaded, ${fileRejected} quarantined; nothing from this load was kept`,
+        );
+      }
+      if (!wholeFile && !heldReason) insertedCounted += Number(s?.inRaw ?? 0);
+      const replacing = fromRaw.has(index);
+      const fromScope = replacing ? fromRaw.get(index)! + (supersededBy.get(index) ?? 0) : 0;
+      const fileSuperseded = fromScope + (byKey.get(index) ?? 0);
+      if (replacing && fromScope > 0) replacements.push({ file, scope: scope!, removed: fromScope, added: fileLoaded });
       loadedFiles.push({
         file,
         encoding: encodings[index]!,
         read: fileRead,
         rejected: fileRejected,
-        ...(wholeFile ? { rejectedReason: wholeFile.reason } : {}),
+        superseded: fileSuperseded,
+        ...(scope ? { declaredScope: scope } : {}),
+        ...(wholeFile ? { rejectedReason: wholeFile } : {}),
+        ...(heldReason ? { heldReason } : {}),
       });
       read += fileRead;
+      loaded += fileLoaded;
       rejected += fileRejected;
+      superseded += fileSuperseded;
       return {
         source,
         stream: table.name,
@@ -562,18 +816,35 @@ export async function loadFileStream(
         encoding: encodings[index]!,
         run_id: runId,
         rows_read: fileRead,
-        rows_loaded: fileRead - fileRejected,
+        rows_loaded: fileLoaded,
         rows_rejected: fileRejected,
         loaded_at: loadedAt,
         schema_drift: stager.driftByFile.get(index) ?? null,
-        rejected_reason: wholeFile?.reason ?? null,
+        rejected_reason: wholeFile ?? null,
+        rows_superseded: fileSuperseded,
+        declared_scope: scope ?? null,
+        held_reason: heldReason ?? null,
+        accepted_at: null,
       };
     });
     if (fileLoads.length) await db.insertInto("meta.file_loads").values(fileLoads).execute();
+    if (insertedCounted !== inserted) {
+      throw new Error(
+        `${source}.${table.name}: ${inserted} rows were inserted into raw but the files account for ${insertedCounted}; ` +
+          "nothing from this load was kept",
+      );
+    }
     const quarantined = (await quarantinedInRun()) - quarantinedBefore;
-    // Rows replaced by a later file of the same run were loaded, then superseded: they count as loaded.
-    assertReconciles(source, table.name, { read, loaded: inserted + replacedInRun, rejected: quarantined });
-    if (quarantined !== rejected || duplicates !== [...dupesByFile.values()].reduce((a, b) => a + b, 0)) {
+    const rawAfter = await countRows(connection, `select 1 from ${raw}`);
+    // Rows replaced by a later file of the same run were loaded, then superseded: they count in both.
+    assertReconciles(source, table.name, {
+      read,
+      loaded,
+      rejected: quarantined,
+      superseded,
+      raw: { before: rawBefore, after: rawAfter },
+    });
+    if (quarantined !== rejected) {
       throw new Error(`per-file counts of ${source}.${table.name} do not add up to the run's quarantine`);
     }
     crashPoint("files:before-commit");
@@ -584,18 +855,56 @@ export async function loadFileStream(
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });
     await connection.run(
-      `drop table if exists ${FILE_ROWS}; drop table if exists ${READER_REJECTS}; drop table if exists temp.main.__xlsx_rows;`,
+      `drop table if exists ${FILE_ROWS}; drop table if exists ${READER_REJECTS}; drop table if exists temp.main.__xlsx_rows;
+       drop table if exists ${DECLARED};`,
     );
   }
   return {
     source,
     stream: table.name,
     read,
-    loaded: read - rejected,
+    loaded,
     rejected,
     durationMs: Date.now() - started,
     drift: stager.drift,
     skippedFiles,
     loadedFiles,
+    superseded,
+    replacements,
+    undeclaredFiles,
+    ...(rule ? { convention: rule.convention } : {}),
   };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * What the run output says about a file stream's load beyond its counts, one line per file worth
+ * naming: replacements (what was taken out, what was put in), held files (and how to accept them),
+ * schema drift, and files whose name declares nothing.
+ */
+export function describeFileLoad(result: FileLoadResult): string[] {
+  const lines: string[] = [];
+  const replaced = new Map(result.replacements.map((r) => [r.file, r]));
+  for (const f of result.loadedFiles) {
+    const replacement = replaced.get(f.file);
+    const byKey = f.superseded - (replacement?.removed ?? 0);
+    if (replacement) {
+      lines.push(
+        `  ↻ ${f.file} replaced ${replacement.scope}: ${plural(replacement.removed, "row")} -> ` +
+          `${plural(replacement.added, "row")}${byKey ? ` (and ${byKey} earlier with the same key elsewhere)` : ""}`,
+      );
+    } else if (byKey) {
+      lines.push(`  ↻ ${f.file}: ${plural(byKey, "earlier row")} replaced by rows with the same key`);
+    }
+    if (f.heldReason) lines.push(`  ⏸ ${f.file}: ${f.heldReason}`);
+  }
+  for (const d of result.drift) lines.push(`  ! ${d.file}: schema drift — ${describeDrift(d)}`);
+  for (const file of result.undeclaredFiles) {
+    lines.push(
+      `  ! ${file}: its name does not declare what it covers (${result.convention}), so it replaced nothing; ` +
+        "its rows were merged by key",
+    );
+  }
+  return lines;
 }

@@ -7,22 +7,26 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { crmTables } from "../shared/contracts/crm.js";
 import { orderSystemTables } from "../shared/contracts/order-system.js";
-import { sellThrough, sellThroughHeaderAliases, sellThroughReplaceScope } from "../shared/contracts/partner-files.js";
+import { sellThrough, sellThroughFileScope, sellThroughHeaderAliases } from "../shared/contracts/partner-files.js";
 import { ConfigError, secretFromEnv, type WarehouseConfig, type WarehousePaths } from "../shared/config.js";
 import { prepareDemoCompany, startDemoSources } from "../demo-company/index.js";
-import type { FileStream } from "../shared/source-stream.js";
 import type { RecordStream } from "../shared/source-stream.js";
+import type { ScopedFileStream } from "../load/file-loader.js";
 import { crmApiSource, describeRetry } from "../extract/crm-api-source.js";
 import { postgresSource } from "../extract/postgres-source.js";
 import { templateStreams } from "../extract/template-files.js";
 
 export interface ConnectedSources {
   readonly recordStreams: readonly RecordStream[];
-  readonly fileStreams: readonly FileStream[];
+  readonly fileStreams: readonly ScopedFileStream[];
   close(): Promise<void>;
 }
 
-/** Files in a partner drop folder, in name order (CSV and XLSX). */
+/**
+ * Entries of a partner drop folder named like CSV or XLSX files, in name order (the order their
+ * replacements apply in). Whatever they are: the loader reads only regular files and rejects the
+ * rest (a link, a pipe, a directory named `.csv`) one record each, so an odd entry is reported.
+ */
 export function partnerDropFiles(dropDir: string): string[] {
   if (!existsSync(dropDir)) {
     throw new ConfigError(
@@ -35,6 +39,20 @@ export function partnerDropFiles(dropDir: string): string[] {
     .map((name) => join(dropDir, name));
 }
 
+/**
+ * The file stream of a partner drop folder, as every refresh loads it: each file's name states the
+ * partner and month it replaces (see sellThroughFileScope).
+ */
+export function partnerDropStream(dropDir: string): ScopedFileStream {
+  return {
+    source: "partner_files",
+    table: sellThrough,
+    files: partnerDropFiles(dropDir),
+    headerAliases: sellThroughHeaderAliases,
+    fileNameScope: sellThroughFileScope,
+  };
+}
+
 interface Endpoints {
   orderSystem?: { connectionString: string; schema: string; lookback?: string; softDeleteColumn?: string };
   crm?: { baseUrl: string; token: string; pageSize?: number; timeoutMs?: number };
@@ -44,7 +62,7 @@ interface Endpoints {
 function streamsFor(endpoints: Endpoints, fullRefresh: boolean, log: (line: string) => void) {
   const closers: Array<() => Promise<void>> = [];
   const recordStreams: RecordStream[] = [];
-  const fileStreams: FileStream[] = [];
+  const fileStreams: ScopedFileStream[] = [];
   if (endpoints.orderSystem) {
     const source = postgresSource({
       name: "order_system",
@@ -69,13 +87,7 @@ function streamsFor(endpoints: Endpoints, fullRefresh: boolean, log: (line: stri
     closers.push(source.close);
   }
   if (endpoints.partnerDropsDir) {
-    fileStreams.push({
-      source: "partner_files",
-      table: sellThrough,
-      files: partnerDropFiles(endpoints.partnerDropsDir),
-      headerAliases: sellThroughHeaderAliases,
-      replaceScope: sellThroughReplaceScope,
-    });
+    fileStreams.push(partnerDropStream(endpoints.partnerDropsDir));
   }
   return { recordStreams, fileStreams, closers };
 }

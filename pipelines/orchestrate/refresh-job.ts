@@ -1,12 +1,13 @@
 /**
  * The refresh as an unattended job: one at a time (the refresh lock), retried when the failure may
  * pass, and — when it still fails — a short JSON message to the configured webhook. `npm run
- * refresh` and the nightly scheduler both run it.
+ * refresh` and the nightly scheduler both run it. A job that finds another refresh running (a
+ * manual one while the nightly trigger fires) is skipped: nothing failed, so nobody is alerted.
  */
 import { webhookUrl, type WarehouseConfig } from "../shared/config.js";
 import { refresh, runContext, type RefreshOptions } from "./refresh.js";
 import { postWebhook } from "./notify.js";
-import { withRefreshLock } from "./refresh-lock.js";
+import { describeHolder, RefreshLockedError, withRefreshLock } from "./refresh-lock.js";
 import { withRetries } from "./retry.js";
 
 export interface RefreshJobOptions extends RefreshOptions {
@@ -26,6 +27,11 @@ export interface RefreshJobOutcome {
   readonly runIds: string[];
   readonly error?: unknown;
   readonly failedSources: string[];
+  /**
+   * Set when the refresh did not run because another one holds the refresh lock, saying which:
+   * `a refresh is already running (pid 4242, started ...)`. `error` is then the RefreshLockedError.
+   */
+  readonly skipped?: string;
 }
 
 /** Runs the refresh with the lock, retries and failure notice; never throws. */
@@ -52,6 +58,16 @@ export async function runRefreshJob(options: RefreshJobOptions): Promise<Refresh
       ...(options.sleep ? { sleep: options.sleep } : {}),
     },
   );
+  if (result.error instanceof RefreshLockedError) {
+    return {
+      ok: false,
+      attempts: result.attempts,
+      runIds,
+      error: result.error,
+      failedSources,
+      skipped: `a refresh is already running (${describeHolder(result.error.holder)})`,
+    };
+  }
   if (!result.ok) {
     const url = (() => {
       try {

@@ -16,11 +16,17 @@ export class RefreshLockedError extends PermanentError {
     lockPath: string,
   ) {
     super(
-      `Another refresh is running (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}). ` +
-        `This one was skipped. If that process is gone, remove ${lockPath}.`,
+      `Another refresh is running (${describeHolder(holder)}). This one was skipped: run it again when that one ` +
+        `has finished. If that process is gone, remove ${lockPath}.`,
     );
     this.name = "RefreshLockedError";
   }
+}
+
+/** The lock's holder for a message: `pid 4242, started 2026-11-27T18:15:00.000Z` (with its host if not this one). */
+export function describeHolder(holder: LockHolder): string {
+  const where = holder.host === hostname() ? "" : ` on ${holder.host}`;
+  return `pid ${holder.pid}${where}, started ${holder.startedAt}`;
 }
 
 export interface LockHolder {

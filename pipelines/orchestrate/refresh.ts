@@ -6,15 +6,17 @@
  */
 import { mkdirSync } from "node:fs";
 import { DEFAULT_FRESHNESS_HOURS, resolvePaths, type WarehouseConfig, type WarehousePaths } from "../shared/config.js";
-import { describeDrift, loadFileStream, type FileDrift } from "../load/file-loader.js";
+import { describeFileLoad, loadFileStream, type FileLoadResult } from "../load/file-loader.js";
 import { ensureRawTables } from "../load/raw-tables.js";
 import { SOURCE_TABLES } from "../shared/contracts/source-tables.js";
 import { loadRecordStream } from "../load/record-loader.js";
 import type { LoadResult } from "../shared/source-stream.js";
 import { buildWarehouse } from "../transform/build-warehouse.js";
+import { describeWarnings } from "../transform/model-tests.js";
 import { publishWarehouse } from "../publish/publish-warehouse.js";
 import { withDatabase } from "../shared/warehouse/duckdb.js";
 import { connectSources } from "./connect-sources.js";
+import { checkSourceIdentities } from "./source-identity.js";
 import { newRunId, RunLog } from "./run-log.js";
 import { crashPoint } from "../shared/crash-points.js";
 
@@ -85,6 +87,8 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
     "extract",
     async () => {
       crashPoint("extract:start");
+      // Raw data never mixes two systems: a run reading another one is refused, or (demo data) starts afresh.
+      await checkSourceIdentities(ctx);
       const sources = await connectSources(ctx.config, ctx.paths, ctx.log, { fullRefresh: ctx.fullRefresh ?? false });
       const loads: LoadResult[] = [];
       const failedStreams: Array<{ source: string; stream: string; error: string }> = [];
@@ -111,13 +115,13 @@ export async function extract(ctx: RunContext): Promise<ExtractOutcome> {
               loads.push(result);
               await runLog.recordLoad(result);
               if (process.stdout.isTTY) process.stdout.write("\r\x1b[K");
+              // Rows a file's rows took the place of (a corrected month, a key sent again) are counted, never silent.
+              const superseded = "superseded" in result && result.superseded ? `, ${result.superseded} superseded` : "";
               ctx.log(
-                `  ${source}.${stream}: ${result.read} read, ${result.loaded} loaded, ${result.rejected} quarantined${result.deleted ? `, ${result.deleted} deleted in the source` : ""} (${result.durationMs} ms)`,
+                `  ${source}.${stream}: ${result.read} read, ${result.loaded} loaded, ${result.rejected} quarantined${superseded}${result.deleted ? `, ${result.deleted} deleted in the source` : ""} (${result.durationMs} ms)`,
               );
-              if ("drift" in result) {
-                for (const d of result.drift as FileDrift[])
-                  ctx.log(`  ! ${d.file}: schema drift — ${describeDrift(d)}`);
-              }
+              // Per file: replacements (rows out -> rows in), held files and how to accept them, schema drift.
+              if ("drift" in result) for (const line of describeFileLoad(result as FileLoadResult)) ctx.log(line);
             } catch (error) {
               const message = error instanceof Error ? error.message : String(error);
               failedStreams.push({ source, stream, error: message });
@@ -161,7 +165,12 @@ export async function buildModelsAndPublish(ctx: RunContext): Promise<void> {
       }),
     (r) => r.models.length,
   );
-  ctx.log(`  ${result.models.length} models built, ${result.testsRun} tests passed`);
+  const { warnings } = result;
+  ctx.log(
+    `  ${result.models.length} models built, ${result.testsRun - warnings.length} tests passed` +
+      (warnings.length ? `, ${warnings.length} warned (published; data to fix, stored in ops.test_results):` : ""),
+  );
+  if (warnings.length) ctx.log(describeWarnings(warnings));
   await logStep(ctx, "publish", async () => publishWarehouse(buildPath, ctx.paths.publishedWarehouse));
   ctx.log(`  published ${ctx.paths.publishedWarehouse}`);
 }
@@ -177,7 +186,7 @@ export async function buildSite(ctx: RunContext): Promise<void> {
       log: (l) => ctx.log(`  ${l}`),
     }),
   );
-  ctx.log(`  site built in ${ctx.paths.siteDir}`);
+  ctx.log(`  site built in ${ctx.paths.siteDir}; to read it: npm run reports:serve (then open http://127.0.0.1:8080)`);
 }
 
 export interface RefreshOptions {

@@ -7,6 +7,50 @@ import type { Kysely } from "kysely";
 import type { LoadResult } from "../shared/source-stream.js";
 import { kyselyOn } from "../shared/warehouse/kysely-dialect.js";
 import { ensureMetaSchema, type MetaDatabase } from "../shared/warehouse/meta-schema.js";
+import { crmErrorClass } from "../extract/crm-api-source.js";
+import { orderSystemErrorClass } from "../extract/postgres-source.js";
+
+/**
+ * The kinds of failure a load can have: all the published warehouse and the report site learn of a
+ * failed source. Error text stays in the raw database (meta.loads) for operators: it can quote a
+ * server, a file name or a broken response, none of which belongs in what readers get.
+ */
+export const LOAD_ERROR_CLASSES = [
+  "unreachable",
+  "timeout",
+  "authentication",
+  "rate_limited",
+  "server_error",
+  "bad_response",
+  "contract",
+  "reconciliation",
+  "configuration",
+  "other",
+] as const;
+export type LoadErrorClass = (typeof LOAD_ERROR_CLASSES)[number];
+
+/** The kind of failure a load error message describes (each source recognises its own messages). */
+export function classifyLoadError(message: string): LoadErrorClass {
+  const bySource = orderSystemErrorClass(message) ?? crmErrorClass(message);
+  if (bySource) return bySource;
+  if (/^Load of \S+ does not reconcile/.test(message)) return "reconciliation";
+  return "other";
+}
+
+/**
+ * meta.loads keeps a failed load's class in front of its message, `[unreachable] Order system ...`:
+ * the models read the class from there (marts.source_freshness) and publish nothing else of it.
+ */
+export function taggedLoadError(message: string): string {
+  return `[${classifyLoadError(message)}] ${message}`;
+}
+
+/** Splits a meta.loads error into its class and message (an untagged one, from before the tags, is `other`). */
+export function splitLoadError(error: string): { errorClass: LoadErrorClass; message: string } {
+  const match = /^\[([a-z_]+)\] ([\s\S]*)$/.exec(error);
+  const errorClass = LOAD_ERROR_CLASSES.find((c) => c === match?.[1]);
+  return errorClass ? { errorClass, message: match![2]! } : { errorClass: "other", message: error };
+}
 
 export class RunLog {
   private constructor(
@@ -92,7 +136,7 @@ export class RunLog {
         finished_at: finished.toISOString(),
         duration_ms: result.durationMs,
         status: ok ? "succeeded" : "failed",
-        error: ok ? null : result.error,
+        error: ok ? null : taggedLoadError(result.error),
       })
       .execute();
   }

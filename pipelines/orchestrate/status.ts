@@ -7,6 +7,7 @@ import { DEFAULT_FRESHNESS_HOURS, type WarehouseConfig } from "../shared/config.
 import { withDatabase } from "../shared/warehouse/duckdb.js";
 import { kyselyOn } from "../shared/warehouse/kysely-dialect.js";
 import type { MetaDatabase } from "../shared/warehouse/meta-schema.js";
+import { splitLoadError, type LoadErrorClass } from "./run-log.js";
 
 export interface SourceFreshness {
   readonly source: string;
@@ -14,7 +15,9 @@ export interface SourceFreshness {
   readonly ageHours: number | null;
   readonly limitHours: number;
   readonly lastAttemptFailed: boolean;
+  /** The failed attempt's message, for operators (the published warehouse gets only its class). */
   readonly lastError: string | null;
+  readonly lastErrorClass: LoadErrorClass | null;
   readonly isStale: boolean;
 }
 
@@ -82,13 +85,15 @@ export async function readStatus(
         const limitHours = config.freshness_hours[source] ?? DEFAULT_FRESHNESS_HOURS;
         const ageHours = entry.lastSuccess ? (now.getTime() - entry.lastSuccess.getTime()) / 3_600_000 : null;
         const lastAttemptFailed = entry.failedStreams.size > 0;
+        const failed = lastAttemptFailed ? splitLoadError([...entry.failedStreams.values()][0] ?? "") : null;
         return {
           source,
           lastSuccessAt: entry.lastSuccess,
           ageHours,
           limitHours,
           lastAttemptFailed,
-          lastError: [...entry.failedStreams.values()][0] ?? null,
+          lastError: failed?.message ?? null,
+          lastErrorClass: failed?.errorClass ?? null,
           isStale: lastAttemptFailed || ageHours === null || ageHours > limitHours,
         };
       });
@@ -139,7 +144,7 @@ export function formatStatus(status: WarehouseStatus): string[] {
       ? `last loaded ${s.lastSuccessAt.toISOString().slice(0, 16).replace("T", " ")} UTC (${ago(s.ageHours!)})`
       : "never loaded";
     const verdict = s.lastAttemptFailed
-      ? `STALE: the last attempt failed (${(s.lastError ?? "").split("\n")[0]})`
+      ? `STALE: the last attempt failed (${(s.lastError ?? "").split("\n")[0]}) — ${s.lastErrorClass}`
       : s.isStale
         ? `STALE: older than its ${s.limitHours} h limit`
         : `fresh (limit ${s.limitHours} h)`;

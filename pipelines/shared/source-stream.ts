@@ -59,11 +59,6 @@ export interface FileStream {
   readonly files: readonly string[];
   /** Header spellings partners use, mapped to contract column names (matched case-insensitively). */
   readonly headerAliases?: Readonly<Record<string, string>>;
-  /**
-   * SQL expressions over the contract's columns saying what a file covers, e.g. partner and month:
-   * a later file covering the same values replaces the rows earlier files gave for them.
-   */
-  readonly replaceScope?: readonly string[];
   /** Lines starting with this are comments, not data (templates carry their example row that way). */
   readonly commentPrefix?: string;
 }

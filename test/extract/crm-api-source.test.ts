@@ -1,13 +1,15 @@
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configSchema, resolvePaths } from "../../pipelines/shared/config.js";
 import { customers } from "../../pipelines/shared/contracts/crm.js";
 import { loadRecordStream } from "../../pipelines/load/record-loader.js";
 import { connectSources } from "../../pipelines/orchestrate/connect-sources.js";
-import { CrmApiError, crmApiSource } from "../../pipelines/extract/crm-api-source.js";
+import { CrmApiError, crmApiSource, crmErrorClass } from "../../pipelines/extract/crm-api-source.js";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../pipelines/shared/warehouse/meta-schema.js";
 import { startFlakyCrm, type FlakyCrm } from "../helpers/flaky-crm-server.js";
+import { freePort } from "../helpers/postgres-server.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 function customer(id: string, updatedAt: string, overrides: Record<string, unknown> = {}) {
@@ -109,10 +111,12 @@ describe("CRM REST source against a real HTTP server", () => {
     const failure = await load("run-3", source({ maxRetries: 2, fullRefresh: true })).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(CrmApiError);
     expect((failure as Error).message).toMatch(/server error HTTP 500; gave up after 3 attempts/);
+    expect(crmErrorClass((failure as Error).message)).toBe("server_error");
 
     const denied = await load("run-4", source({ token: "wrong-token-123" })).catch((e: unknown) => e);
     expect((denied as Error).message).toMatch(/authorization failed \(HTTP 401\)\. Set a valid CRM API token/);
     expect((denied as Error).message).not.toContain("wrong-token-123");
+    expect(crmErrorClass((denied as Error).message)).toBe("authentication");
   });
 });
 
@@ -142,7 +146,7 @@ describe("CRM retries in a configured run", () => {
           /^ {2}crm\.customers: retry 1 of 5 in \d+\.\d s — CRM \/api\/v1\/customers: server error HTTP 500$/,
         ),
         expect.stringMatching(
-          /^ {2}crm\.customers: retry 1 of 5 in \d+\.\d s — CRM \/api\/v1\/customers \(cursor 2\): server error HTTP 500$/,
+          /^ {2}crm\.customers: retry 1 of 5 in \d+\.\d s — CRM \/api\/v1\/customers \(page 2\): server error HTTP 500$/,
         ),
       ]);
 
@@ -159,5 +163,119 @@ describe("CRM retries in a configured run", () => {
       await sources.close();
       delete process.env["CRM_TOKEN_UNDER_TEST"];
     }
+  });
+});
+
+describe("a broken CRM page never puts its body into an error", () => {
+  // A customer record as a careless CRM puts it in an error page: none of it may reach an error, a retry line or
+  // the run log (whose error text reaches the published warehouse's ops.loads).
+  const secretCustomer = customer("C9", "2026-03-01T00:00:00Z", {
+    name: "欧阳娜娜",
+    email: "ouyang.nana@example.cn",
+    phone: "13912345678",
+  });
+  const personal = ["C9", "欧阳娜娜", "ouyang.nana", "13912345678"];
+  type Answer = { status: number; type?: string; body: string };
+  const answers: Answer[] = [];
+  const requests: string[] = [];
+  let baseUrl = "";
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? "");
+    const answer = answers.shift() ?? { status: 500, body: "" };
+    res.writeHead(answer.status, answer.type ? { "content-type": answer.type } : {}).end(answer.body);
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    baseUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const dir = tempDir();
+  async function failingLoad(runId: string, maxRetries = 0) {
+    const reasons: string[] = [];
+    const source = crmApiSource({
+      name: "crm",
+      baseUrl,
+      token: "crm-token-7730",
+      tables: [customers],
+      maxRetries,
+      backoffMs: 1,
+      sleep: async () => undefined,
+      onRetry: (e) => reasons.push(e.reason),
+    });
+    const failure = await withDatabase(join(dir, "raw.duckdb"), async (c) => {
+      await ensureMetaSchema(c);
+      return loadRecordStream(c, runId, source.streams[0]!);
+    }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(CrmApiError);
+    const message = (failure as Error).message;
+    for (const text of [message, ...reasons]) {
+      for (const value of personal) expect(text, `${value} in: ${text}`).not.toContain(value);
+    }
+    return { message, reasons };
+  }
+
+  it("an HTML error page (HTTP 404) is described by status, type and size only", async () => {
+    const html = `<html><body><h1>Not found</h1><pre>${JSON.stringify(secretCustomer)}</pre></body></html>`;
+    answers.push({ status: 404, type: "text/html; charset=utf-8", body: html });
+    const { message } = await failingLoad("run-b1");
+    expect(message).toMatch(/HTTP 404/);
+    expect(message).toContain(`text/html; charset=utf-8, ${Buffer.byteLength(html)} bytes`);
+    expect(crmErrorClass(message)).toBe("bad_response");
+  });
+
+  it("a JSON error that echoes records (HTTP 400) keeps only the status and a description", async () => {
+    const body = JSON.stringify({ error: "bad request", records: [secretCustomer] });
+    answers.push({ status: 400, type: "application/json", body });
+    const { message } = await failingLoad("run-b2");
+    expect(message).toMatch(/HTTP 400/);
+    expect(message).toContain(`application/json, ${Buffer.byteLength(body)} bytes`);
+  });
+
+  it("a page that is not JSON (a CSV dump of customers, HTTP 200) is retried, then fails, never quoting it", async () => {
+    const dump = `customer_id,name,email,phone\nC9,欧阳娜娜,ouyang.nana@example.cn,13912345678\n`;
+    answers.push(
+      { status: 200, type: "text/csv", body: dump },
+      { status: 200, type: "text/csv", body: dump },
+      { status: 200, body: dump },
+    );
+    const { message, reasons } = await failingLoad("run-b3", 2);
+    expect(reasons).toHaveLength(2);
+    expect(reasons[0]).toMatch(/not JSON \(HTTP 200, text\/csv, \d+ bytes\)/);
+    expect(message).toMatch(/not JSON \(HTTP 200, no content type, \d+ bytes\); gave up after 3 attempts/);
+    expect(crmErrorClass(message)).toBe("bad_response");
+  });
+
+  it("the next page is named by its number, not by the cursor the CRM sent (which can hold a customer's key)", async () => {
+    const page = { data: [secretCustomer], next_cursor: "after:ouyang.nana@example.cn" };
+    answers.push({ status: 200, type: "application/json", body: JSON.stringify(page) });
+    const busy = { status: 503, type: "text/html", body: "<p>C9 欧阳娜娜 is being updated</p>" };
+    answers.push(busy, busy);
+    requests.length = 0;
+    const { message, reasons } = await failingLoad("run-b4", 1);
+    expect(requests[1]).toContain("cursor="); // the cursor is still sent to the CRM, only never shown
+    expect(reasons).toEqual([expect.stringMatching(/^CRM \/api\/v1\/customers \(page 2\): server error HTTP 503$/)]);
+    expect(message).toMatch(/\(page 2\): server error HTTP 503; gave up after 2 attempts/);
+    expect(crmErrorClass(message)).toBe("server_error");
+  });
+
+  it("each kind of failure is told apart from its message alone (the published warehouse shows only the kind)", async () => {
+    answers.push({ status: 429, body: "" }, { status: 429, body: "" });
+    expect(crmErrorClass((await failingLoad("run-c1", 1)).message)).toBe("rate_limited");
+    answers.push({ status: 200, type: "application/json", body: JSON.stringify({ rows: [] }) });
+    expect(crmErrorClass((await failingLoad("run-c2")).message)).toBe("bad_response");
+    const closed = crmApiSource({
+      name: "crm",
+      baseUrl: `http://127.0.0.1:${await freePort()}`,
+      token: "crm-token-7730",
+      tables: [customers],
+      maxRetries: 0,
+    });
+    const refused = await withDatabase(join(dir, "raw.duckdb"), (c) =>
+      loadRecordStream(c, "run-c3", closed.streams[0]!),
+    ).catch((e: unknown) => e);
+    expect(crmErrorClass((refused as Error).message)).toBe("unreachable");
+    expect(crmErrorClass("Order system (postgres://x) could not be reached")).toBeUndefined();
   });
 });

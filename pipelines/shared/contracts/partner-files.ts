@@ -44,7 +44,35 @@ export const sellThroughHeaderAliases: Record<string, string> = {
 };
 
 /**
- * What one sell-through file covers: a partner's sales in a month. A corrected file for the same
- * partner and month replaces the earlier one.
+ * How a file's name states what the file covers, so that a corrected file can replace exactly that
+ * and nothing its rows might suggest: a stray line for another partner must never delete that
+ * partner's month. `pattern` captures one named group per part; each part's `sql` computes the same
+ * value from a row, which must equal the file's (or the row is quarantined).
  */
-export const sellThroughReplaceScope = ["partner_id", "date_trunc('month', sale_date)"] as const;
+export interface FileNameScope {
+  /** The convention as people read it, for messages and documentation. */
+  readonly convention: string;
+  readonly pattern: RegExp;
+  readonly parts: ReadonlyArray<{
+    /** The named group in `pattern`, and the word used in messages ("partner", "month"). */
+    readonly name: string;
+    /** SQL over the contract's columns giving a row's value of this part, as text. */
+    readonly sql: string;
+  }>;
+}
+
+/**
+ * What one sell-through file covers: a partner's sales in a month, stated by its name
+ * `<anything>_<PARTNER_ID>_<YYYY-MM>[_<anything>].csv|xlsx` — e.g. `sell_through_PA0013_2026-10.csv`,
+ * or `sell_through_PA0013_2026-10_resend.csv` for a corrected one. A file so named replaces the rows
+ * earlier files gave that partner and month. A file named otherwise declares nothing and replaces
+ * nothing: its rows are merged by key. (The partner id is the last `_`-separated part before the month.)
+ */
+export const sellThroughFileScope: FileNameScope = {
+  convention: "<anything>_<PARTNER_ID>_<YYYY-MM>[_<anything>].csv|xlsx",
+  pattern: /^(?:.*_)?(?<partner>[^_]+)_(?<month>\d{4}-(?:0[1-9]|1[0-2]))(?:_.*)?\.(?:csv|xlsx)$/i,
+  parts: [
+    { name: "partner", sql: "partner_id" },
+    { name: "month", sql: "strftime(sale_date, '%Y-%m')" },
+  ],
+};

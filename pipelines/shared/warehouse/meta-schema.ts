@@ -71,6 +71,17 @@ export interface FileLoadsTable {
   schema_drift: string | null;
   /** Why the whole file was rejected, null when its rows were read. */
   rejected_reason: string | null;
+  /**
+   * Rows already in raw (or loaded from an earlier file of the same run) that this file's rows took
+   * the place of: the partner's month its name declares, and earlier rows with the same key.
+   */
+  rows_superseded: number;
+  /** What the file's name says it covers (`partner PA0013, month 2026-10`), null when it declares nothing. */
+  declared_scope: string | null;
+  /** Why the file's replacement was held instead of applied (it would shrink the scope sharply), null if not held. */
+  held_reason: string | null;
+  /** When someone accepted the held replacement (`npm run accept-replacement`); the next refresh applies it. */
+  accepted_at: string | null;
 }
 
 export interface MetaDatabase {
@@ -104,10 +115,15 @@ export async function ensureMetaSchema(connection: DuckDBConnection, schema = "m
     create table if not exists meta.file_loads (
       source varchar not null, stream varchar not null, file_name varchar not null, content_sha256 varchar not null,
       encoding varchar not null, run_id varchar not null, rows_read bigint not null, rows_loaded bigint not null,
-      rows_rejected bigint not null, loaded_at timestamp not null, schema_drift varchar, rejected_reason varchar);
+      rows_rejected bigint not null, loaded_at timestamp not null, schema_drift varchar, rejected_reason varchar,
+      rows_superseded bigint not null default 0, declared_scope varchar, held_reason varchar, accepted_at timestamp);
     -- Columns file_loads gained after its first release: a raw database from then gets them here.
     alter table meta.file_loads add column if not exists schema_drift varchar;
     alter table meta.file_loads add column if not exists rejected_reason varchar;
+    alter table meta.file_loads add column if not exists rows_superseded bigint default 0;
+    alter table meta.file_loads add column if not exists declared_scope varchar;
+    alter table meta.file_loads add column if not exists held_reason varchar;
+    alter table meta.file_loads add column if not exists accepted_at timestamp;
     create table if not exists meta.quarantine (
       run_id varchar not null, source varchar not null, stream varchar not null, location varchar not null,
       reason varchar not null, payload varchar not null, quarantined_at timestamp not null);
