@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -12,6 +13,7 @@ const DEMO_TESTS = [
   "test/marts/channel/planted-truths.test.ts",
   "test/marts/customers/planted-truths.test.ts",
   "test/e2e/demo-refresh.test.ts",
+  "test/marts/brief/executive-brief.test.ts",
 ];
 /** End-to-end runs of the real CLI: each file refreshes a whole company several times or kills refreshes. */
 const END_TO_END_TESTS = [
@@ -19,9 +21,14 @@ const END_TO_END_TESTS = [
   "test/e2e/templates-company.test.ts",
   "test/e2e/source-failure.test.ts",
   "test/orchestrate/crash-safety.test.ts",
+  "test/orchestrate/source-identity.test.ts",
 ];
+/** In test/site/ but needing no build: the offline patch's install logic and the installed package. */
+const SITE_UNIT_TESTS = ["offline-patch.test.ts"];
 /** Tests of the built report site: an Evidence build, shared, and headless Chromium. */
-const SITE_TESTS = ["test/site/**/*.test.ts"];
+const SITE_TESTS = readdirSync("test/site")
+  .filter((name) => name.endsWith(".test.ts") && !SITE_UNIT_TESTS.includes(name))
+  .map((name) => `test/site/${name}`);
 
 export default defineConfig({
   test: {

@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink } from "node:fs/promises";
 import path from "node:path";
 import { crashPoint } from "../shared/crash-points.js";
-import { evidenceEnv, runEvidence } from "./evidence-cli.js";
+import { evidenceEnv, runEvidence, startEvidence } from "./evidence-cli.js";
 import { lockWorkspace, prepareWorkspace } from "./workspace.js";
 import type { Workspace } from "./workspace.js";
 
@@ -102,8 +102,11 @@ async function buildInWorkspace(
   crashPoint("reports:sources-done");
 
   started = Date.now();
-  log("[reports] evidence build");
-  const build = await runEvidence(["build"], run);
+  const pages = await pageCount(pagesDir);
+  log(
+    `[reports] evidence build (${pages.files} page files${pages.templated > 0 ? `, ${pages.templated} of them templated` : ""})`,
+  );
+  const build = await talkingBuild(workspace, run, log);
   const broken = await brokenPageQueries(build.output, pagesDir, repoRoot);
   if (broken.length > 0) {
     const lines = broken.map(
@@ -126,13 +129,76 @@ async function buildInWorkspace(
       tail(build.output),
     );
   }
-  log(`[reports] evidence build done in ${seconds(started)}`);
+  const built = await countFiles(siteDir, ".html");
+  log(`[reports] evidence build done in ${seconds(started)}: ${built} pages`);
 
   await publish(siteDir, outDir);
   log(`[reports] site published to ${outDir}`);
 }
 
 const QUERY_ERROR = /^(\S+) \| Error in Query!\s?(.*)$/;
+
+/** How often a running build says it is still working. */
+const HEARTBEAT_MS = 15_000;
+/** After the first broken query, how long to keep reading (the message continues on the next lines). */
+const BROKEN_QUERY_GRACE_MS = 2_000;
+/** Evidence's own hint names a command this project does not use (`npm run reports:serve` serves the site). */
+const EVIDENCE_PREVIEW_HINT = /Run npm run preview to preview/;
+
+/**
+ * `evidence build`, talking: Evidence prints nothing for minutes while vite bundles and prerenders, so every
+ * HEARTBEAT_MS this says how long it has run and how many pages are prerendered so far. A broken page query stops the
+ * build as soon as Evidence reports it (after a short grace for the rest of its message), instead of after every
+ * other page has rendered. Evidence's hint to `npm run preview` is dropped: it names a command we do not have.
+ */
+async function talkingBuild(
+  workspace: Workspace,
+  run: { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) => void },
+  log: (line: string) => void,
+): Promise<{ code: number; output: string[] }> {
+  const started = Date.now();
+  let stopTimer: NodeJS.Timeout | undefined;
+  const evidence = startEvidence(["build"], {
+    ...run,
+    log: (line) => {
+      if (EVIDENCE_PREVIEW_HINT.test(line)) return;
+      run.log(line);
+      if (stopTimer === undefined && QUERY_ERROR.test(line)) {
+        log("[reports] a page query is broken: stopping the build");
+        stopTimer = setTimeout(() => evidence.stop("SIGTERM"), BROKEN_QUERY_GRACE_MS);
+      }
+    },
+  });
+  // SvelteKit writes each prerendered page here before the adapter copies them into build/.
+  const prerendered = path.join(workspace.dir, ".evidence", "template", ".svelte-kit", "output", "prerendered");
+  const heartbeat = setInterval(() => {
+    void countFiles(prerendered, ".html").then((done) =>
+      log(
+        `[reports] evidence build: ${seconds(started)} so far${done > 0 ? `, ${done} pages prerendered` : ", bundling"}`,
+      ),
+    );
+  }, HEARTBEAT_MS);
+  try {
+    const code = await evidence.exited;
+    return { code, output: evidence.output };
+  } finally {
+    clearInterval(heartbeat);
+    if (stopTimer) clearTimeout(stopTimer);
+    evidence.stop("SIGKILL");
+  }
+}
+
+/** Markdown pages under `dir`: files, and how many are templated ([param].md renders one page per value). */
+async function pageCount(dir: string): Promise<{ files: number; templated: number }> {
+  const pages = await pageSources(dir);
+  return { files: pages.length, templated: pages.filter((page) => /\[[^\]]+\]\.md$/.test(page.file)).length };
+}
+
+/** Files ending in `suffix` under `dir` (0 while it does not exist). */
+async function countFiles(dir: string, suffix: string): Promise<number> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((entry) => entry.isFile() && entry.name.endsWith(suffix)).length;
+}
 
 /**
  * Finds "<query> | Error in Query! <message>" in Evidence's output (the message may continue on following lines,

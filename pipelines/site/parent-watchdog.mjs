@@ -1,4 +1,3 @@
-/* global process, setInterval */
 // Preloaded (node --import) into the Evidence CLI the reports build starts. When the process that
 // started it dies — even by SIGKILL, which leaves no chance to clean up — the CLI is re-parented;
 // then this stops the CLI's whole process group (vite included), so no orphaned build keeps writing

@@ -17,6 +17,9 @@ const brokenPage = path.relative(REPO_ROOT, path.join(pagesDir, "index.md"));
 let failure: unknown;
 let buildMs = 0;
 
+/** What the build said while it ran. */
+const buildLog: string[] = [];
+
 beforeAll(async () => {
   await rm(dir, { recursive: true, force: true });
   await mkdir(pagesDir, { recursive: true });
@@ -50,7 +53,7 @@ beforeAll(async () => {
     outDir,
     pagesDir,
     workspaceName: "tests-broken-query",
-    log: () => undefined,
+    log: (line) => buildLog.push(line),
   }).then(
     () => undefined,
     (error: unknown) => error,
@@ -68,6 +71,14 @@ describe("a broken page query", () => {
     expect(error.brokenQueries).toEqual([
       { query: "revenue_by_typo", pages: [brokenPage], message: expect.stringContaining("revenu") },
     ]);
+  });
+
+  it("stops the build as soon as Evidence reports the broken query, and says so", () => {
+    const stopped = buildLog.findIndex((line) => line.includes("a page query is broken: stopping the build"));
+    expect(stopped, buildLog.slice(-20).join("\n")).toBeGreaterThan(-1);
+    expect(buildLog[stopped - 1] ?? "").toMatch(/revenue_by_typo \| Error in Query!/);
+    // Evidence's own hint names a command this project does not have
+    expect(buildLog.join("\n")).not.toContain("npm run preview");
   });
 
   it("leaves the previously published site in place, untouched", async () => {

@@ -31,6 +31,18 @@ beforeAll(async () => {
   );
 });
 
+describe("a build that talks", () => {
+  it("says how it is getting on while Evidence is silent, and how many pages it built", () => {
+    const text = site.log.join("\n");
+    // Evidence prints nothing for minutes while it bundles and prerenders: a line every 15 s says it is alive
+    expect(text).toMatch(/\[reports\] evidence build: \d+\.\d s so far/);
+    const done = /\[reports\] evidence build done in [\d.]+ s: (\d+) pages/.exec(text);
+    expect(done, text.slice(-2000)).not.toBeNull();
+    expect(Number(done![1])).toBeGreaterThan(40);
+    expect(text).not.toContain("npm run preview");
+  });
+});
+
 describe("the offline proof", () => {
   // CI sets REQUIRE_OFFLINE=1 and runs the suite with only loopback reachable, so a green run proves the reports build
   // and work with no network. Without the variable (a developer's machine) the network state is only reported.

@@ -113,6 +113,32 @@ describe("the channel pages in the built site", () => {
     }
   });
 
+  it("opens on the executive brief: the five planted findings, each linked to its evidence page", async () => {
+    const text = await pageText("/");
+    expect(text).toContain("经营简报 · Executive brief");
+    expect(text).toContain("需要关注 5 项");
+    const brief = await pageQuery("/", "brief_actions");
+    expect(brief.map((row) => [row.title_en, row.link])).toEqual([
+      ["Channels losing money", "/channels/profitability"],
+      ["Cross-territory selling", "/channels/conflict"],
+      ["Sales below the floor price", "/channels/conflict"],
+      ["Regions with demand and no outlet", "/channels/coverage"],
+      ["Key customers gone quiet", "/customers/churn"],
+    ]);
+    const quiet = truths.high_value_customers_gone_quiet.expected as { count: number };
+    expect(Number(brief[4]!.items)).toBe(quiet.count);
+    const region = truths.demand_without_outlet.expected as { region_name_zh: string };
+    expect(brief[3]!.detail).toBe(region.region_name_zh);
+    // Chinese first: every line carries its Chinese title (the table itself renders in the reader's browser)
+    expect(brief.map((row) => row.title_zh)).toEqual([
+      "渠道亏损",
+      "窜货（跨区域销售）",
+      "低于最低限价销售",
+      "有需求无网点的区域",
+      "关键客户流失预警",
+    ]);
+  });
+
   it("links every channel page from the overview", async () => {
     const html = await readFile(htmlFile("/"), "utf8");
     for (const route of Object.keys(CHANNEL_PAGES)) expect(html).toContain(`href="${route}"`);

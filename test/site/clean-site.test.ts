@@ -90,6 +90,9 @@ describe("the site of a company with nothing wrong", () => {
   });
 
   it("says plainly that there is nothing to act on", async () => {
+    const front = await pageText("/");
+    expect(front).toContain("一切正常 · All is well.");
+    expect(front).not.toContain("需要关注");
     const conflict = await pageText("/channels/conflict");
     expect(conflict).toContain("No cross-territory sales in the selection.");
     expect(conflict).toContain("No sales below the floor price in the selection.");

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   EvidenceOfflinePatchError,
   PATCHED_FILES,
+  UPSTREAM_SUFFIX,
   applyEvidenceOfflinePatch,
   findPackageRoot,
   isEvidenceOfflinePatchInstalled,
@@ -92,6 +93,55 @@ describe("apply.mjs", () => {
     const steps = applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined });
     expect(steps.find((s) => s.target === "src/client-duckdb/node.js")?.action).toBe("replace");
     expect(isEvidenceOfflinePatchInstalled(root)).toBe(true);
+  });
+
+  it("applies its diffs to the upstream files, keeping each upstream file beside, as a fresh install does", async () => {
+    const patched = PATCHED_FILES.filter((f) => f.patch !== undefined);
+    expect(patched.map((f) => f.target)).toEqual([
+      "src/client-duckdb/browser.js",
+      "src/client-duckdb/both.js",
+      "src/build-parquet.js",
+    ]);
+    const installed = await fakePackage("as-installed");
+    const root = await fakePackage("fresh", async (r) => {
+      // what npm leaves: the upstream files, nothing beside them
+      for (const f of patched) {
+        await cp(path.join(r, f.target + UPSTREAM_SUFFIX), path.join(r, f.target));
+        await rm(path.join(r, f.target + UPSTREAM_SUFFIX));
+      }
+    });
+    const steps = applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined });
+    for (const f of patched) {
+      expect(steps.find((s) => s.target === f.target)?.action, f.target).toBe("replace");
+      expect(await readFile(path.join(root, f.target), "utf8")).toBe(
+        await readFile(path.join(installed, f.target), "utf8"),
+      );
+      expect(await readFile(path.join(root, f.target + UPSTREAM_SUFFIX), "utf8")).toBe(
+        await readFile(path.join(installed, f.target + UPSTREAM_SUFFIX), "utf8"),
+      );
+    }
+    expect(isEvidenceOfflinePatchInstalled(root)).toBe(true);
+  });
+
+  it("re-applies a changed diff to the upstream file kept beside, not on top of the old result", async () => {
+    const root = await fakePackage("patched-by-an-older-diff", async (r) => {
+      const file = path.join(r, "src/client-duckdb/both.js");
+      await writeFile(file, `${await readFile(file, "utf8")}\n// what an older revision of both.js.patch added\n`);
+    });
+    expect(isEvidenceOfflinePatchInstalled(root)).toBe(false);
+    const steps = applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined });
+    expect(steps.find((s) => s.target === "src/client-duckdb/both.js")?.action).toBe("replace");
+    expect(await readFile(path.join(root, "src/client-duckdb/both.js"), "utf8")).not.toContain("an older revision");
+    expect(isEvidenceOfflinePatchInstalled(root)).toBe(true);
+  });
+
+  it("refuses a patched file whose upstream copy is gone or changed: it cannot know the original", async () => {
+    const root = await fakePackage("upstream-lost", async (r) => {
+      await rm(path.join(r, `src/client-duckdb/both.js${UPSTREAM_SUFFIX}`));
+    });
+    expect(() => applyEvidenceOfflinePatch({ packageRoot: root, log: () => undefined })).toThrow(
+      /src\/client-duckdb\/both\.js .*unexpected content.*What to do/s,
+    );
   });
 
   it("refuses another version of the Evidence CLI (its page watcher is patched too)", async () => {

@@ -1,26 +1,36 @@
 #!/usr/bin/env node
-// Makes Evidence work with no network (and fixes upstream bugs that would publish wrong or missing numbers), by
-// replacing files of two pinned Evidence packages with reviewed copies kept in this directory. Run by the project's
+// Makes Evidence work with no network (and fixes upstream bugs that would publish wrong or missing numbers, or carry
+// a formula to a reader's spreadsheet), by changing files of two pinned Evidence packages. Run by the project's
 // `postinstall`; safe to run again at any time.
 //
 //   node pipelines/site/evidence-offline/apply.mjs [--package-root DIR] [--check]
+//   node pipelines/site/evidence-offline/apply.mjs --update-patches     (after editing a patched file in node_modules)
 //
 // Why: universal-sql runs DuckDB-WASM, which downloads its parquet extension from extensions.duckdb.org.
 //   - node side (`evidence sources`, `evidence build`, `evidence dev`): src/client-duckdb/node.js is replaced by
 //     node-client.js (+ node-worker.js), a client on native @duckdb/node-api, which has parquet built in;
-//   - browser side (the built site's inputs re-query in the browser): src/client-duckdb/browser.js is replaced by
-//     browser-client.js, which decodes parquet with parquet-wasm and inserts it as Arrow instead of read_parquet.
-// And the Evidence CLI's page watcher (evidence-cli.js) no longer dies when an editor's temporary file vanishes,
-// which left the analysts' live preview deaf to every later edit.
-// The replacements live in this directory as ordinary source files so they can be reviewed; node_modules is never
-// edited by hand.
+//   - browser side (the built site's inputs re-query in the browser): src/client-duckdb/browser.js is patched
+//     (browser.js.patch) to decode parquet with parquet-wasm and insert it as Arrow instead of read_parquet.
+// And: the Evidence CLI's page watcher no longer dies when an editor's temporary file vanishes (cli.js.patch); a
+// missing date stays missing (both.js.patch); an empty source query still gets its table, and text a spreadsheet
+// would run as a formula is stored with a leading quote (build-parquet.js.patch + spreadsheet-safe.js), since every
+// table's Download button writes it into a CSV opened in Excel or WPS.
 //
-// Safety: the replacements were written against exactly the versions pinned below. Each file to replace must be
-// either the upstream file (checked by sha256) or already our file (same sha256 as our source, or carrying our
-// marker from an earlier version of this patch). Anything else -- another version, a file changed by someone else
-// -- and the script refuses, LOUDLY, with a non-zero exit, before writing anything.
+// Two kinds of change, both reviewed here and never made by hand in node_modules:
+//   - `patch`: a unified diff against the upstream file (`<name>.patch` in this directory), applied with jsdiff. An
+//     upgrade shows exactly which hunk no longer applies. The upstream file is kept beside the target
+//     (`<target>.upstream`), so a changed patch re-applies to the original, and `--update-patches` rewrites each
+//     .patch from the installed file after you edited it there.
+//   - `source`: a whole file of ours (the native DuckDB client and its worker, the spreadsheet rule), installed as is.
+//
+// Safety: the changes were written against exactly the versions pinned below. Each file to change must be the
+// upstream file (checked by sha256), or already ours (for a patch: upstream kept beside it; for a whole file: same
+// content, or carrying our marker from an earlier version). Anything else -- another version, a file changed by
+// someone else, a patch that no longer applies -- and the script refuses, LOUDLY, with a non-zero exit, before
+// writing anything.
 
 import { createHash } from "node:crypto";
+import { applyPatch, createTwoFilesPatch } from "diff";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -32,8 +42,9 @@ export const PATCH_MARKER = "@evidence-offline-patch";
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /**
- * The packages patched, each pinned to one version. Per file: `target` inside the package, `source` in this
- * directory, and the sha256 of the upstream file it replaces (null: upstream has no such file).
+ * The packages patched, each pinned to one version. Per file: `target` inside the package; either `patch` (a unified
+ * diff in this directory, applied to the upstream file) or `source` (a whole file of ours in this directory); and the
+ * sha256 of the upstream file (null: upstream has no such file).
  */
 export const PATCHED_PACKAGES = [
   {
@@ -52,20 +63,26 @@ export const PATCHED_PACKAGES = [
       },
       {
         target: "src/client-duckdb/browser.js",
-        source: "browser-client.js",
+        patch: "browser.js.patch",
         upstreamSha256: "ea0c7f043bac9582e8c933764c386972c1e57fc78ee05c077370a9a0d8b012c6",
       },
       // Not about the network: two upstream bugs that would make the published numbers wrong or missing (see the
       // files).
       {
         target: "src/client-duckdb/both.js",
-        source: "both.js",
+        patch: "both.js.patch",
         upstreamSha256: "887059abbdd5515e1733217af071611120f225fb811c14a9c2ac047d74658116",
       },
       {
         target: "src/build-parquet.js",
-        source: "build-parquet.js",
+        patch: "build-parquet.js.patch",
         upstreamSha256: "7376c2878449348d9f3a26f16446fc24e391545714a6be3764634fc10f9d64de",
+      },
+      // Not upstream: what build-parquet.js stores of text a spreadsheet would run as a formula (CSV injection).
+      {
+        target: "src/spreadsheet-safe.js",
+        source: "spreadsheet-safe.js",
+        upstreamSha256: null,
       },
     ],
   },
@@ -75,7 +92,7 @@ export const PATCHED_PACKAGES = [
     files: [
       {
         target: "cli.js",
-        source: "evidence-cli.js",
+        patch: "cli.js.patch",
         upstreamSha256: "42e8230316883131dab8ef401570f22133acd50b7d53eb2b13f48e17a5051b9f",
       },
     ],
@@ -83,10 +100,11 @@ export const PATCHED_PACKAGES = [
 ];
 
 /** The package the offline client lives in (the default for functions given no package). */
-export const PACKAGE_NAME = PATCHED_PACKAGES[0].name;
-export const PACKAGE_VERSION = PATCHED_PACKAGES[0].version;
+const OFFLINE_CLIENT_PACKAGE = /** @type {(typeof PATCHED_PACKAGES)[number]} */ (PATCHED_PACKAGES[0]);
+export const PACKAGE_NAME = OFFLINE_CLIENT_PACKAGE.name;
+export const PACKAGE_VERSION = OFFLINE_CLIENT_PACKAGE.version;
 /** The universal-sql files (kept for readers that only care about the offline client). */
-export const PATCHED_FILES = PATCHED_PACKAGES[0].files;
+export const PATCHED_FILES = OFFLINE_CLIENT_PACKAGE.files;
 
 /** Raised when the installed package is not the one this patch was written for. */
 export class EvidenceOfflinePatchError extends Error {
@@ -98,6 +116,9 @@ export class EvidenceOfflinePatchError extends Error {
 }
 
 const sha256 = (/** @type {Buffer | string} */ data) => createHash("sha256").update(data).digest("hex");
+
+/** The upstream file of a patched target is kept beside it, with this suffix. */
+export const UPSTREAM_SUFFIX = ".upstream";
 
 /**
  * Finds an installed package's root directory: through its package.json where the package exports it, else by
@@ -151,25 +172,50 @@ export function planEvidenceOfflinePatch(packageRoot) {
   if (pkg === undefined || manifest.version !== pkg.version) {
     throw new EvidenceOfflinePatchError(
       `REFUSING to patch ${packageRoot}: found ${manifest.name}@${manifest.version}, but this patch is ` +
-        `written for exactly ${pkg ? `${pkg.name}@${pkg.version}` : known}. ${whatToDo(pkg ?? PATCHED_PACKAGES[0])}`,
+        `written for exactly ${pkg ? `${pkg.name}@${pkg.version}` : known}. ${whatToDo(pkg ?? OFFLINE_CLIENT_PACKAGE)}`,
     );
   }
   return pkg.files.map((file) => {
     const targetPath = path.join(packageRoot, file.target);
+    const current = existsSync(targetPath) ? readFileSync(targetPath) : null;
+    const step = { ...file, package: pkg.name, targetPath };
+    const refuse = (/** @type {string} */ why) =>
+      new EvidenceOfflinePatchError(
+        `REFUSING to patch ${pkg.name}@${pkg.version}: ${file.target} in ${packageRoot} ${why} ${whatToDo(pkg)}`,
+      );
+
+    if (file.patch !== undefined) {
+      // A diff against upstream: find the upstream text (the file itself, or the copy kept beside it once patched).
+      const upstreamPath = `${targetPath}${UPSTREAM_SUFFIX}`;
+      const kept = existsSync(upstreamPath) ? readFileSync(upstreamPath) : null;
+      let upstream;
+      if (current !== null && sha256(current) === file.upstreamSha256) upstream = current;
+      else if (kept !== null && sha256(kept) === file.upstreamSha256) upstream = kept;
+      else if (current === null) throw refuse("is missing; the package looks damaged.");
+      else {
+        throw refuse(
+          `has unexpected content (sha256 ${sha256(current)}; expected upstream ${file.upstreamSha256}, or this ` +
+            `patch applied to it with the upstream file kept as ${path.basename(upstreamPath)}). Someone else changed it.`,
+        );
+      }
+      const patchPath = path.join(HERE, file.patch);
+      const patched = applyPatch(upstream.toString("utf8"), readFileSync(patchPath, "utf8"));
+      if (patched === false) {
+        throw refuse(`does not take ${file.patch}: a hunk no longer matches the upstream file.`);
+      }
+      const content = Buffer.from(patched, "utf8");
+      const action = current !== null && current.equals(content) ? "up-to-date" : "replace";
+      return { ...step, sourcePath: patchPath, upstreamPath, upstream, content, action };
+    }
+
     const sourcePath = path.join(HERE, file.source);
     const ours = readFileSync(sourcePath);
-    const current = existsSync(targetPath) ? readFileSync(targetPath) : null;
     /** @type {'replace' | 'up-to-date'} */
     let action;
     if (current === null) {
-      if (file.upstreamSha256 !== null) {
-        throw new EvidenceOfflinePatchError(
-          `REFUSING to patch ${pkg.name}@${pkg.version}: ${file.target} is missing in ` +
-            `${packageRoot}; the package looks damaged. ${whatToDo(pkg)}`,
-        );
-      }
+      if (file.upstreamSha256 !== null) throw refuse("is missing; the package looks damaged.");
       action = "replace";
-    } else if (sha256(current) === sha256(ours)) {
+    } else if (current.equals(ours)) {
       action = "up-to-date";
     } else if (
       (file.upstreamSha256 !== null && sha256(current) === file.upstreamSha256) ||
@@ -178,20 +224,18 @@ export function planEvidenceOfflinePatch(packageRoot) {
       // Upstream content, or our file from an earlier revision of this patch.
       action = "replace";
     } else {
-      throw new EvidenceOfflinePatchError(
-        `REFUSING to patch ${pkg.name}@${pkg.version}: ${file.target} in ${packageRoot} has ` +
-          `unexpected content (sha256 ${sha256(current)}; expected upstream ` +
-          `${file.upstreamSha256 ?? "(no file)"} or this patch's ${sha256(ours)}). Someone else changed it. ` +
-          whatToDo(pkg),
+      throw refuse(
+        `has unexpected content (sha256 ${sha256(current)}; expected upstream ` +
+          `${file.upstreamSha256 ?? "(no file)"} or this patch's ${sha256(ours)}). Someone else changed it.`,
       );
     }
-    return { ...file, package: pkg.name, targetPath, sourcePath, action };
+    return { ...step, sourcePath, upstreamPath: null, upstream: null, content: ours, action };
   });
 }
 
 /**
- * Installs the replacements (idempotent): into the package at `packageRoot` if given, else into every patched
- * package as installed. Returns what was done per file.
+ * Installs the changes (idempotent): into the package at `packageRoot` if given, else into every patched package as
+ * installed. Returns what was done per file.
  * @param {{ packageRoot?: string, log?: (line: string) => void }} [options]
  */
 export function applyEvidenceOfflinePatch(options = {}) {
@@ -200,12 +244,12 @@ export function applyEvidenceOfflinePatch(options = {}) {
   // Plan every file of every package first, so a refusal leaves all of them exactly as they were.
   const plan = roots.flatMap((root) => planEvidenceOfflinePatch(root));
   for (const step of plan) {
-    if (step.action === "replace") {
-      // Write beside, then rename: an interrupted install never leaves a half-written file.
-      const tmp = `${step.targetPath}.evidence-offline.tmp`;
-      writeFileSync(tmp, readFileSync(step.sourcePath));
-      renameSync(tmp, step.targetPath);
+    if (step.action !== "replace") continue;
+    // Keep the upstream file beside a patched one, so a changed patch can be applied to the original again.
+    if (step.upstreamPath !== null && step.upstream !== null && !existsSync(step.upstreamPath)) {
+      writeAtomically(step.upstreamPath, step.upstream);
     }
+    writeAtomically(step.targetPath, step.content);
   }
   const summary = plan.map(
     (s) => `${s.package}/${s.target}: ${s.action === "replace" ? "installed" : "already installed"}`,
@@ -214,8 +258,51 @@ export function applyEvidenceOfflinePatch(options = {}) {
   return plan.map(({ target, action }) => ({ target, action }));
 }
 
+/** Write beside, then rename: an interrupted install never leaves a half-written file. */
+function writeAtomically(/** @type {string} */ file, /** @type {Buffer} */ content) {
+  const tmp = `${file}.evidence-offline.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
 /**
- * True when every patched file is byte-identical to this directory's source: in the package at `packageRoot` if
+ * Rewrites each `.patch` of this directory from the installed file and the upstream copy kept beside it: edit the
+ * file in node_modules, check it works, then run this to carry the change into the repository. Returns the patch
+ * files written.
+ * @param {{ log?: (line: string) => void }} [options]
+ */
+export function updatePatches(options = {}) {
+  const log = options.log ?? ((line) => console.log(line));
+  const written = [];
+  for (const pkg of PATCHED_PACKAGES) {
+    const root = findPackageRoot(pkg.name);
+    for (const file of pkg.files) {
+      if (file.patch === undefined) continue;
+      const targetPath = path.join(root, file.target);
+      const upstreamPath = `${targetPath}${UPSTREAM_SUFFIX}`;
+      if (!existsSync(upstreamPath) || sha256(readFileSync(upstreamPath)) !== file.upstreamSha256) {
+        throw new EvidenceOfflinePatchError(
+          `no upstream copy of ${pkg.name}/${file.target} beside it: run the patch once (npm install) before editing.`,
+        );
+      }
+      const diff = createTwoFilesPatch(
+        `a/${file.target}`,
+        `b/${file.target}`,
+        readFileSync(upstreamPath, "utf8"),
+        readFileSync(targetPath, "utf8"),
+        `${pkg.name}@${pkg.version}`,
+        "evidence-offline",
+      );
+      writeFileSync(path.join(HERE, file.patch), diff);
+      written.push(file.patch);
+    }
+  }
+  log(`[evidence-offline] patches written: ${written.join(", ")}`);
+  return written;
+}
+
+/**
+ * True when every patched file is as this directory says (patch applied, or our whole file): in the package at `packageRoot` if
  * given, else in every patched package as installed.
  * @param {string} [packageRoot]
  */
@@ -233,10 +320,15 @@ export function isEvidenceOfflinePatchInstalled(packageRoot) {
   });
 }
 
+/** @param {string[]} argv */
 function main(argv) {
   const rootFlag = argv.indexOf("--package-root");
   const packageRoot = rootFlag >= 0 ? path.resolve(argv[rootFlag + 1] ?? "") : undefined;
   try {
+    if (argv.includes("--update-patches")) {
+      updatePatches();
+      return 0;
+    }
     if (argv.includes("--check")) {
       const ok = isEvidenceOfflinePatchInstalled(packageRoot);
       console.log(`[evidence-offline] patch ${ok ? "is" : "is NOT"} installed`);

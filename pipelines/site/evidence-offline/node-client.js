@@ -15,12 +15,14 @@
 // until the worker has answered; receiveMessageOnPort then takes the reply without the event loop. About a
 // millisecond of overhead per query.
 
+// @ts-expect-error -- installed beside universal-sql's own both.js, which has no types
 import { arrowTableToJSON } from "./both.js";
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort } from "node:worker_threads";
+// @ts-expect-error -- installed beside universal-sql's own cache-duckdb.js, which has no types
 import { cache_for_hash, get_arrow_if_sql_already_run } from "../cache-duckdb.js";
 
 export { tableFromIPC } from "apache-arrow";
@@ -79,14 +81,17 @@ function callSync(request) {
   return reply;
 }
 
-/** Runs SQL and returns an Arrow Table (from cache-duckdb's apache-arrow instance). */
+/**
+ * Runs SQL and returns an Arrow Table (from cache-duckdb's apache-arrow instance).
+ * @param {string} sql
+ */
 function runSql(sql) {
   const { ipc } = callSync({ op: "query", sql });
   return arrowForCache.tableFromIPC(ipc);
 }
 
-const sqlString = (s) => `'${String(s).replaceAll("'", "''")}'`;
-const sqlIdentifier = (s) => `"${String(s).replaceAll('"', '""')}"`;
+const sqlString = (/** @type {unknown} */ s) => `'${String(s).replaceAll("'", "''")}'`;
+const sqlIdentifier = (/** @type {unknown} */ s) => `"${String(s).replaceAll('"', '""')}"`;
 
 /**
  * Initializes the database (starts the DuckDB worker).
@@ -127,8 +132,8 @@ export async function setParquetURLs(urls, _append = false) {
   if (process.env.VITE_EVIDENCE_DEBUG) console.log(`Updating Parquet URLs`);
   for (const source in urls) {
     runSql(`CREATE SCHEMA IF NOT EXISTS ${sqlIdentifier(source)};`);
-    for (const url of urls[source]) {
-      const table = url.split(/[\\/]/).at(-1).slice(0, -".parquet".length);
+    for (const url of urls[source] ?? []) {
+      const table = (url.split(/[\\/]/).at(-1) ?? "").slice(0, -".parquet".length);
       const file = path.resolve(url.split(/[\\/]/).join(path.sep));
       if (!existsSync(file)) {
         // A stale manifest entry must not break every page; the query that needs it will say what is missing.

@@ -24,14 +24,18 @@ import { workerData } from "node:worker_threads";
 const { port, signal } = workerData;
 const flag = new Int32Array(signal);
 
-/** Replies on the port, then wakes the blocked caller. The order matters: the message must be queued first. */
+/**
+ * Replies on the port, then wakes the blocked caller. The order matters: the message must be queued first.
+ * @param {unknown} message
+ * @param {ArrayBuffer[]} [transfer]
+ */
 function reply(message, transfer = []) {
   port.postMessage(message, transfer);
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 }
 
-const errorMessage = (e) => (e instanceof Error ? e.message : String(e));
+const errorMessage = (/** @type {unknown} */ e) => (e instanceof Error ? e.message : String(e));
 
 // Dependencies are loaded dynamically so that a missing or broken one is reported to the blocked caller as an
 // error, instead of killing this thread while the caller waits for an answer that never comes.
@@ -83,7 +87,8 @@ function serve(duckdb, arrow) {
   ]);
 
   /** JSON.stringify that does not choke on BIGINTs inside nested values. */
-  const toJsonText = (value) => JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? Number(v) : v));
+  const toJsonText = (/** @type {unknown} */ value) =>
+    JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? Number(v) : v));
 
   /**
    * Converts one DuckDB column to an Arrow Data of the Evidence-facing type.
@@ -136,8 +141,10 @@ function serve(duckdb, arrow) {
     const names = reader.columnNames();
     const types = reader.columnTypes();
     const columns = reader.getColumns();
-    const converted = names.map((_, i) => toArrowColumn(types[i], columns[i] ?? []));
-    const fields = converted.map((c, i) => new arrow.Field(names[i], c.arrowType, true));
+    const converted = names.map((_, i) =>
+      toArrowColumn(/** @type {import("@duckdb/node-api").DuckDBType} */ (types[i]), columns[i] ?? []),
+    );
+    const fields = converted.map((c, i) => new arrow.Field(names[i] ?? `column${i}`, c.arrowType, true));
     const struct = arrow.makeData({
       type: new arrow.Struct(fields),
       length: reader.currentRowCount,

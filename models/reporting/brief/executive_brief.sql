@@ -1,0 +1,100 @@
+-- grain: one row per kind of finding the executive brief (经营简报) can report, always all six, in the order the
+-- front page lists them: loss-making channels, cross-territory selling (窜货), sales below the floor price, regions
+-- with demand and no outlet, key customers gone quiet, sources out of date. `items` counts what is wrong (0: nothing
+-- of that kind), `amount` is its money figure in the reporting currency where it has one, `detail` names the first
+-- few, `link` is the page with the evidence. Every figure is read from the mart that defines the finding; this model
+-- only counts and sums them, so the brief and the evidence pages cannot disagree.
+with
+
+loss_making_channels as (
+    select
+        count(*) as items,
+        sum(contribution) as amount,
+        string_agg(channel_name, '、' order by contribution) as detail
+    from marts.channel_economics
+    where is_negative_contribution
+),
+
+cross_territory as (
+    select
+        count(distinct partner_id) as items,
+        sum(amount) as amount,
+        string_agg(distinct partner_name || ' → ' || coalesce(region_name_zh, region_name, region_id), '、') as detail
+    from marts.cross_territory_sales
+),
+
+below_floor as (
+    select
+        count(distinct coalesce(below.partner_id, below.channel_id)) as items,
+        sum(below.shortfall_amount) as amount,
+        string_agg(distinct coalesce(below.partner_name, below.channel_name), '、') as detail
+    from marts.below_floor_price_sales as below
+),
+
+blind_spots as (
+    select
+        count(*) as items,
+        null::decimal(18, 2) as amount,
+        string_agg(coalesce(region_name_zh, region_name), '、' order by region_id) as detail
+    from marts.region_coverage
+    where is_blind_spot
+),
+
+key_customers_quiet as (
+    select
+        count(*) as items,
+        sum(revenue_reference_window) as amount,
+        null as detail
+    from marts.customer_churn
+    where is_key_customer_gone_quiet
+),
+
+stale_sources as (
+    select
+        count(distinct source) as items,
+        null::decimal(18, 2) as amount,
+        string_agg(distinct source, '、') as detail
+    from marts.source_freshness
+    where is_stale or is_overdue
+),
+
+findings as (
+    select 1 as finding_order, 'loss_making_channels' as finding, '渠道亏损' as title_zh,
+        'Channels losing money' as title_en, '/channels/profitability' as link, *
+    from loss_making_channels
+    union all
+    select 2, 'cross_territory_selling', '窜货（跨区域销售）', 'Cross-territory selling', '/channels/conflict', *
+    from cross_territory
+    union all
+    select 3, 'below_floor_price', '低于最低限价销售', 'Sales below the floor price', '/channels/conflict', *
+    from below_floor
+    union all
+    select 4, 'blind_spots', '有需求无网点的区域', 'Regions with demand and no outlet', '/channels/coverage', *
+    from blind_spots
+    union all
+    select 5, 'key_customers_gone_quiet', '关键客户流失预警', 'Key customers gone quiet', '/customers/churn', *
+    from key_customers_quiet
+    union all
+    select 6, 'stale_sources', '数据源未按时更新', 'Sources out of date', null, *
+    from stale_sources
+),
+
+final as (
+    select
+        finding_order,
+        finding,
+        title_zh,
+        title_en,
+        coalesce(items, 0) as items,
+        round(amount, 2)::decimal(18, 2) as amount,
+        -- the first few names only: the evidence page lists them all
+        case
+            when length(detail) > 80 then left(detail, 78) || '…'
+            else detail
+        end as detail,
+        link,
+        coalesce(items, 0) > 0 as needs_action
+    from findings
+)
+
+select * from final
