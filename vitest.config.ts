@@ -26,7 +26,7 @@ const END_TO_END_TESTS = [
 /** In test/site/ but needing no build: the offline patch's install logic and the installed package. */
 const SITE_UNIT_TESTS = ["offline-patch.test.ts"];
 /** Tests of the built report site: an Evidence build, shared, and headless Chromium. */
-const SITE_TESTS = readdirSync("test/site")
+const SITE_TESTS = readdirSync(new URL("test/site", import.meta.url))
   .filter((name) => name.endsWith(".test.ts") && !SITE_UNIT_TESTS.includes(name))
   .map((name) => `test/site/${name}`);
 

@@ -7,7 +7,8 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startsLikeFormula, type ColumnSpec, type TableSpec } from "../shared/contracts/column-spec.js";
+import type { ColumnSpec, TableSpec } from "../shared/contracts/column-spec.js";
+import { spreadsheetSafe } from "../shared/spreadsheet-safe.js";
 import { SOURCE_TABLES, type SourceTable } from "../shared/contracts/source-tables.js";
 import type { FileStream } from "../shared/source-stream.js";
 
@@ -50,19 +51,16 @@ function csvCell(value: string): string {
   return /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** A number written as text (`-12.5`, `+1.5e3`): a spreadsheet reads it as that number, never as a formula. */
-const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /**
  * Text as a CSV the product writes may hold it, safe to open in Excel or WPS: text starting like a
  * formula (=, +, -, @, tab, CR; see FORMULA_TRIGGERS) gets a leading single quote, as OWASP advises
  * against CSV injection, so the spreadsheet shows it instead of running it. Text already starting
  * with quotes before such a character is quoted once more, and the loader takes exactly one quote
  * off (cleanedSql in load/sql-validation.ts): a filled template loads back as it was. A plain number
- * stays as it is. The report site's data files use the same rule (site/evidence-offline/spreadsheet-safe.js).
+ * stays as it is. The rule is shared/spreadsheet-safe.js's, which the report site's data files use too.
  */
 export function spreadsheetSafeText(value: string): string {
-  return startsLikeFormula(value.replace(/^'+/, "")) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+  return spreadsheetSafe(value);
 }
 
 /** A value of a column as a CSV the product writes holds it: text made spreadsheet-safe, other types as they are. */

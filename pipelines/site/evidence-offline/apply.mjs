@@ -13,7 +13,7 @@
 //     (browser.js.patch) to decode parquet with parquet-wasm and insert it as Arrow instead of read_parquet.
 // And: the Evidence CLI's page watcher no longer dies when an editor's temporary file vanishes (cli.js.patch); a
 // missing date stays missing (both.js.patch); an empty source query still gets its table, and text a spreadsheet
-// would run as a formula is stored with a leading quote (build-parquet.js.patch + spreadsheet-safe.js), since every
+// would run as a formula is stored with a leading quote (build-parquet.js.patch + shared/spreadsheet-safe.js), since every
 // table's Download button writes it into a CSV opened in Excel or WPS.
 //
 // Two kinds of change, both reviewed here and never made by hand in node_modules:
@@ -81,7 +81,8 @@ export const PATCHED_PACKAGES = [
       // Not upstream: what build-parquet.js stores of text a spreadsheet would run as a formula (CSV injection).
       {
         target: "src/spreadsheet-safe.js",
-        source: "spreadsheet-safe.js",
+        // the project's one definition of the rule (the CSV templates use it too)
+        source: "../../shared/spreadsheet-safe.js",
         upstreamSha256: null,
       },
     ],
