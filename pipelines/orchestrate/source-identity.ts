@@ -207,14 +207,6 @@ export interface RecordedIdentity {
 
 const TABLE = "meta.source_identity";
 
-async function ensureIdentityTable(connection: DuckDBConnection): Promise<void> {
-  await ensureMetaSchema(connection);
-  await connection.run(`
-    create table if not exists ${TABLE} (
-      source varchar primary key, identity_json varchar not null, identity_text varchar not null,
-      first_run_id varchar not null, recorded_at timestamp not null)`);
-}
-
 async function tableExists(connection: DuckDBConnection, schema: string, table: string): Promise<boolean> {
   const rows = await queryRows(
     connection,
@@ -224,9 +216,8 @@ async function tableExists(connection: DuckDBConnection, schema: string, table: 
   return rows.length > 0;
 }
 
-/** The recorded system of every source (none before the first run that checks). */
+/** The recorded system of every source (none before the first run that checks); the meta schema must exist. */
 export async function readRecordedIdentities(connection: DuckDBConnection): Promise<RecordedIdentity[]> {
-  if (!(await tableExists(connection, "meta", "source_identity"))) return [];
   return queryRows<RecordedIdentity>(
     connection,
     `select source, identity_json, identity_text, first_run_id, recorded_at from ${TABLE} order by source`,
@@ -241,7 +232,6 @@ async function holdsData(connection: DuckDBConnection, source: SourceName): Prom
     if (rows.length) return true;
   }
   for (const bookkeeping of ["stream_state", "file_loads"]) {
-    if (!(await tableExists(connection, "meta", bookkeeping))) continue;
     const rows = await queryRows(connection, `select 1 from meta.${bookkeeping} where source = $1 limit 1`, [source]);
     if (rows.length) return true;
   }
@@ -330,6 +320,7 @@ export async function checkSourceIdentities(run: SourceIdentityRun): Promise<voi
   // A configured folder is missing: the extract stops with that error, so this run must neither clear nor record.
   if ([...current.values()].some((identity) => identity === undefined)) return;
   await withDatabase(run.paths.rawDatabase, async (connection) => {
+    await ensureMetaSchema(connection);
     const recorded = new Map((await readRecordedIdentities(connection)).map((r) => [r.source, r]));
     const decisions: Decision[] = [];
     for (const source of RAW_SOURCES) {
@@ -370,7 +361,6 @@ export async function checkSourceIdentities(run: SourceIdentityRun): Promise<voi
     if (decisions.length === 0) return;
 
     const restarts = decisions.filter((d): d is Extract<Decision, { action: "restart" }> => d.action === "restart");
-    await ensureIdentityTable(connection);
     await connection.run("begin transaction");
     try {
       for (const d of decisions) {

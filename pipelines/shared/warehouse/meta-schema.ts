@@ -84,6 +84,17 @@ export interface FileLoadsTable {
   accepted_at: string | null;
 }
 
+/** Which system each raw source's data came from (orchestrate/source-identity.ts): two systems' data never mix. */
+export interface SourceIdentityTable {
+  source: string;
+  /** The system(s) as canonical JSON: kind plus what identifies it, never a secret. */
+  identity_json: string;
+  /** The same in words, for messages (`postgres://db1:5432/erp (schema public)`). */
+  identity_text: string;
+  first_run_id: string;
+  recorded_at: string;
+}
+
 export interface MetaDatabase {
   "meta.file_loads": FileLoadsTable;
   "meta.stream_state": StreamStateTable;
@@ -91,6 +102,7 @@ export interface MetaDatabase {
   "meta.run_steps": RunStepsTable;
   "meta.loads": LoadsTable;
   "meta.quarantine": QuarantineTable;
+  "meta.source_identity": SourceIdentityTable;
 }
 
 /** Creates the meta schema (or an empty copy of it under another name) if it is not there yet. */
@@ -127,6 +139,9 @@ export async function ensureMetaSchema(connection: DuckDBConnection, schema = "m
     create table if not exists meta.quarantine (
       run_id varchar not null, source varchar not null, stream varchar not null, location varchar not null,
       reason varchar not null, payload varchar not null, quarantined_at timestamp not null);
+    create table if not exists meta.source_identity (
+      source varchar primary key, identity_json varchar not null, identity_text varchar not null,
+      first_run_id varchar not null, recorded_at timestamp not null);
   `
       .replaceAll("meta.", `${schema}.`)
       .replace("schema if not exists meta", `schema if not exists ${schema}`),
