@@ -5,7 +5,7 @@
 //
 // Stock Evidence writes no data file for a source query with no rows while still listing it, so every page query
 // reading that table failed with "Table ... does not exist" (evidence-dev/evidence#1850); the offline patch gives
-// such a query an empty table (pipelines/site/evidence-offline/build-parquet.js).
+// such a query an empty table (pipelines/site/evidence-offline/build-parquet.js.patch).
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
