@@ -14,6 +14,8 @@ const DEMO_TESTS = [
   "test/marts/customers/planted-truths.test.ts",
   "test/e2e/demo-refresh.test.ts",
   "test/marts/brief/executive-brief.test.ts",
+  "test/marts/channel/risk-register.test.ts",
+  "test/marts/channel/attribution.test.ts",
 ];
 /** End-to-end runs of the real CLI: each file refreshes a whole company several times or kills refreshes. */
 const END_TO_END_TESTS = [

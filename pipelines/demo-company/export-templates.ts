@@ -284,14 +284,14 @@ export async function writeDemoTemplates(options: DemoTemplatesOptions): Promise
       try {
         if (source === "order_system") await copyOrderSystemTable(join(outputs.orderSystemDir, fileName), table, file);
         else if (source === "crm") await convertCrmEntity(join(outputs.crmDir, `${table.name}.ndjson`), table, file);
-        else await mergeDrops(outputs.partnerDropsDir, file);
+        else if (source === "partner_files") await mergeDrops(outputs.partnerDropsDir, file);
+        // touch_paths: left empty (header only); the demo's journeys are its CRM touches (touches.csv).
       } finally {
         await file.close();
       }
-      if (file.rows !== manifest.row_counts[table.name]) {
-        throw new Error(
-          `${fileName}: ${file.rows} rows written, the demo company has ${manifest.row_counts[table.name]}`,
-        );
+      const expected = manifest.row_counts[table.name] ?? 0;
+      if (file.rows !== expected) {
+        throw new Error(`${fileName}: ${file.rows} rows written, the demo company has ${expected}`);
       }
       rows[table.name] = file.rows;
       files.push(path);

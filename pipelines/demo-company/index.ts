@@ -41,7 +41,7 @@ export interface PrepareDemoOptions {
   readonly seed?: number;
   /** 1 ≈ 50,000 order lines and 3,000 customers; order lines grow linearly. */
   readonly scale?: number;
-  /** Plant the five known truths (default true); false gives a clean company. */
+  /** Plant the seven known truths (default true); false gives a clean company. */
   readonly plants?: boolean;
   /** Last day of history, a month end (default 2026-10-31). */
   readonly asOf?: string;

@@ -41,6 +41,8 @@ export interface CrmApiSourceConfig {
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly onRetry?: (event: CrmRetryEvent) => void;
+  /** Told when an optional entity is not served (one line for the run's output). */
+  readonly onNotice?: (line: string) => void;
 }
 
 /** A request that failed and will be tried again after `waitMs`. */
@@ -119,6 +121,9 @@ class RetryableError extends Error {
   }
 }
 
+/** The CRM answered 404 for an entity: it does not serve it (an optional entity is then skipped). */
+class EntityNotServedError extends Error {}
+
 const pageSchema = z.object({
   data: z.array(z.unknown()),
   next_cursor: z.string().nullable(),
@@ -171,7 +176,7 @@ export function crmApiSource(config: CrmApiSourceConfig): { streams: RecordStrea
     }
     if (response.status >= 500) throw new RetryableError(`${where}: server error HTTP ${response.status}`);
     if (!response.ok) {
-      throw new CrmApiError(
+      throw new (response.status === 404 ? EntityNotServedError : CrmApiError)(
         `${where}: the CRM refused the request (${describeResponse(response, text)}). ` +
           "Check the CRM's base URL and that it serves /api/v1/<entity>; its log says why it refused.",
       );
@@ -235,7 +240,18 @@ export function crmApiSource(config: CrmApiSourceConfig): { streams: RecordStrea
         let pageNumber = 0;
         do {
           pageNumber++;
-          const page = await getPage(table.name, pageNumber, cursor, since);
+          let page: z.infer<typeof pageSchema>;
+          try {
+            page = await getPage(table.name, pageNumber, cursor, since);
+          } catch (error) {
+            if (!(error instanceof EntityNotServedError)) throw error;
+            // A CRM without an optional entity (marketing touches, say) delivers none of it: not an error.
+            if (table.optional && pageNumber === 1) {
+              config.onNotice?.(`CRM does not serve /api/v1/${table.name} (HTTP 404): ${table.name} left empty`);
+              return;
+            }
+            throw new CrmApiError(error.message);
+          }
           if (cursorColumn) {
             for (const record of page.data) {
               const value = (record as Record<string, unknown> | null)?.[cursorColumn];

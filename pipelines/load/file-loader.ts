@@ -731,7 +731,10 @@ export async function loadFileStream(
     }
     const byKey = new Map<number, number>();
     if (!options.fullRefresh) {
-      const keyMatch = table.primaryKey.map((k) => `t.${quoteIdent(k)} = l.${quoteIdent(k)}`).join(" and ");
+      // `is not distinct from`: a key part may be empty (touch_paths.period), and an empty one matches an empty one.
+      const keyMatch = table.primaryKey
+        .map((k) => `t.${quoteIdent(k)} is not distinct from l.${quoteIdent(k)}`)
+        .join(" and ");
       for (const [file, n] of await countsByFile(
         connection,
         `select l.__file as file, count(*) as n from ${raw} as t join (select __file, ${keys} from ${valid}) as l

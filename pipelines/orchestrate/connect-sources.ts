@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import { crmTables } from "../shared/contracts/crm.js";
 import { orderSystemTables } from "../shared/contracts/order-system.js";
 import { sellThrough, sellThroughFileScope, sellThroughHeaderAliases } from "../shared/contracts/partner-files.js";
+import { touchPaths } from "../shared/contracts/touch-paths.js";
 import { ConfigError, secretFromEnv, type WarehouseConfig, type WarehousePaths } from "../shared/config.js";
 import { prepareDemoCompany, startDemoSources } from "../demo-company/index.js";
 import type { RecordStream } from "../shared/source-stream.js";
@@ -53,6 +54,21 @@ export function partnerDropStream(dropDir: string): ScopedFileStream {
   };
 }
 
+/**
+ * The file stream of a folder of journey paths (ChannelAttribution's format). Its files state no scope: rows merge
+ * by period and path, so a file resent for a period replaces that period's paths it names.
+ */
+export function touchPathsStream(dir: string): ScopedFileStream {
+  if (!existsSync(dir)) {
+    throw new ConfigError(`Touch paths folder ${dir} does not exist: create it or fix sources.touch_paths.dir.`);
+  }
+  const files = readdirSync(dir)
+    .filter((name) => /\.csv$/i.test(name))
+    .sort()
+    .map((name) => join(dir, name));
+  return { source: "touch_paths", table: touchPaths, files };
+}
+
 interface Endpoints {
   orderSystem?: { connectionString: string; schema: string; lookback?: string; softDeleteColumn?: string };
   crm?: { baseUrl: string; token: string; pageSize?: number; timeoutMs?: number };
@@ -82,6 +98,7 @@ function streamsFor(endpoints: Endpoints, fullRefresh: boolean, log: (line: stri
       tables: crmTables,
       fullRefresh,
       onRetry: (event) => log(`  ${describeRetry("crm", event)}`),
+      onNotice: (line) => log(`  ${line}`),
     });
     recordStreams.push(...source.streams);
     closers.push(source.close);
@@ -117,7 +134,7 @@ export async function connectSources(
       },
     };
   }
-  const { order_system, crm, partner_files, templates } = config.sources;
+  const { order_system, crm, partner_files, templates, touch_paths } = config.sources;
   const endpoints: Endpoints = {};
   if (order_system) {
     endpoints.orderSystem = {
@@ -139,6 +156,7 @@ export async function connectSources(
   if (partner_files) endpoints.partnerDropsDir = resolve(paths.projectRoot, partner_files.drop_dir);
   const { recordStreams, fileStreams, closers } = streamsFor(endpoints, options.fullRefresh ?? false, log);
   if (templates) fileStreams.push(...templateStreams(resolve(paths.projectRoot, templates.dir)));
+  if (touch_paths) fileStreams.push(touchPathsStream(resolve(paths.projectRoot, touch_paths.dir)));
   return {
     recordStreams,
     fileStreams,

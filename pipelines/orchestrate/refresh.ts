@@ -19,6 +19,7 @@ import { connectSources } from "./connect-sources.js";
 import { checkSourceIdentities } from "./source-identity.js";
 import { newRunId, RunLog } from "./run-log.js";
 import { crashPoint } from "../shared/crash-points.js";
+import { resolveRiskSettings } from "../shared/risk-settings.js";
 
 export interface RunContext {
   /** Re-read every source whole instead of what changed since the last run. */
@@ -161,6 +162,8 @@ export async function buildModelsAndPublish(ctx: RunContext): Promise<void> {
         buildPath,
         runId: ctx.runId,
         freshnessHours: { "*": DEFAULT_FRESHNESS_HOURS, ...ctx.config.freshness_hours },
+        riskSettings: resolveRiskSettings(ctx.config.risks),
+        attributionSettings: ctx.config.attribution,
         onModel: ({ model, index, total, ms }) => ctx.log(`  [${index}/${total}] ${model.model.id} (${ms} ms)`),
       }),
     (r) => r.models.length,

@@ -45,7 +45,7 @@ export type SystemIdentity =
   | { kind: "postgres"; host: string; port: number; database: string; schema: string }
   | { kind: "postgres"; connection: string; schema: string }
   | { kind: "crm_api"; base_url: string }
-  | { kind: "partner_drop_folder" | "templates"; path: string; real_path: string };
+  | { kind: "partner_drop_folder" | "templates" | "touch_paths_folder"; path: string; real_path: string };
 
 /** What a raw source's data comes from: one system, or several writing the same tables (drops + templates). */
 export interface SourceIdentity {
@@ -91,8 +91,13 @@ function describeSystem(system: SystemIdentity): string {
     case "crm_api":
       return `the CRM at ${system.base_url}`;
     case "partner_drop_folder":
+    case "touch_paths_folder":
     case "templates": {
-      const folder = system.kind === "templates" ? "the templates folder" : "the partner drop folder";
+      const folder = {
+        templates: "the templates folder",
+        partner_drop_folder: "the partner drop folder",
+        touch_paths_folder: "the touch paths folder",
+      }[system.kind];
       return `${folder} ${system.path}${system.real_path === system.path ? "" : ` (${system.real_path})`}`;
     }
   }
@@ -137,7 +142,7 @@ export function crmIdentity(baseUrl: string): SystemIdentity {
  * exist (the extract says so).
  */
 function folderIdentity(
-  kind: "partner_drop_folder" | "templates",
+  kind: "partner_drop_folder" | "templates" | "touch_paths_folder",
   projectRoot: string,
   dir: string,
 ): SystemIdentity | undefined {
@@ -159,7 +164,7 @@ export function currentSourceIdentities(
     const demo: SystemIdentity = { kind: "demo", seed, scale, plants, generator_version: GENERATOR_VERSION };
     for (const source of RAW_SOURCES) feeds.get(source)!.push(demo);
   } else {
-    const { order_system, crm, partner_files, templates } = config.sources;
+    const { order_system, crm, partner_files, templates, touch_paths } = config.sources;
     if (order_system) {
       const connectionString = secretFromEnv(
         order_system.connection_string_env,
@@ -172,6 +177,9 @@ export function currentSourceIdentities(
       feeds
         .get("partner_files")!
         .push(folderIdentity("partner_drop_folder", paths.projectRoot, partner_files.drop_dir));
+    }
+    if (touch_paths) {
+      feeds.get("touch_paths")!.push(folderIdentity("touch_paths_folder", paths.projectRoot, touch_paths.dir));
     }
     if (templates) {
       // The folder is the system for every raw source a template fills, whichever files it holds today.

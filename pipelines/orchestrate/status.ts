@@ -72,16 +72,27 @@ export async function readStatus(
         .select(["source", "stream", "status", "finished_at", "error"])
         .orderBy("finished_at", "asc")
         .execute();
-      const bySource = new Map<string, { lastSuccess: Date | null; failedStreams: Map<string, string | null> }>();
+      const bySource = new Map<
+        string,
+        { lastSuccessByStream: Map<string, Date | null>; failedStreams: Map<string, string | null> }
+      >();
       for (const load of loads) {
-        const entry = bySource.get(load.source) ?? { lastSuccess: null, failedStreams: new Map() };
-        // Per stream the latest attempt wins; the source is as fresh as its stalest stream.
+        const entry = bySource.get(load.source) ?? { lastSuccessByStream: new Map(), failedStreams: new Map() };
+        // Per stream the latest attempt wins; the source is as fresh as its stalest stream (a CRM whose customers
+        // never loaded has never loaded, whatever its other entities did).
         if (load.status === "failed") entry.failedStreams.set(load.stream, load.error);
         else entry.failedStreams.delete(load.stream);
-        if (load.status === "succeeded") entry.lastSuccess = toDate(load.finished_at);
+        if (load.status === "succeeded") entry.lastSuccessByStream.set(load.stream, toDate(load.finished_at));
+        else if (!entry.lastSuccessByStream.has(load.stream)) entry.lastSuccessByStream.set(load.stream, null);
         bySource.set(load.source, entry);
       }
-      const sources = [...bySource].map(([source, entry]): SourceFreshness => {
+      const stalest = (byStream: Map<string, Date | null>): Date | null => {
+        const dates = [...byStream.values()];
+        if (dates.some((date) => date === null)) return null;
+        return (dates as Date[]).reduce((a, b) => (b < a ? b : a));
+      };
+      const sources = [...bySource].map(([source, streams]): SourceFreshness => {
+        const entry = { ...streams, lastSuccess: stalest(streams.lastSuccessByStream) };
         const limitHours = config.freshness_hours[source] ?? DEFAULT_FRESHNESS_HOURS;
         const ageHours = entry.lastSuccess ? (now.getTime() - entry.lastSuccess.getTime()) / 3_600_000 : null;
         const lastAttemptFailed = entry.failedStreams.size > 0;

@@ -10,6 +10,7 @@ import { parse as parseYaml } from "yaml";
 import cron from "node-cron";
 import { z } from "zod";
 import { PermanentError } from "./errors.js";
+import { RISK_IDS, type RiskId, type RiskOverride } from "./risk-settings.js";
 
 const demoSchema = z.strictObject({
   seed: z.number().int().default(42),
@@ -41,12 +42,67 @@ const sourcesSchema = z
       })
       .optional(),
     partner_files: z.strictObject({ drop_dir: z.string() }).optional(),
+    /**
+     * A folder of journey paths in the ChannelAttribution format (`path`, `total_conversions`,
+     * `total_conversion_value`, `total_null`; optional `period`), one or more CSV files, for the attribution marts.
+     */
+    touch_paths: z.strictObject({ dir: z.string() }).optional(),
     /** A folder of filled canonical CSV templates (`npm run templates`), for a company with no API. */
     templates: z.strictObject({ dir: z.string() }).optional(),
   })
   .refine((s) => !(s.templates && (s.order_system || s.crm)), {
     message: "templates fill the same raw tables as order_system and crm: configure either templates or those sources",
   });
+
+/** A risk's settings the config may override (`risks.<id>`); each keeps its default when not given. */
+const riskOverride = z.strictObject({
+  threshold: z.number().min(0).optional(),
+  response_zh: z.string().trim().min(1).optional(),
+  response_en: z.string().trim().min(1).optional(),
+});
+/** A threshold on a share (0-1) rather than on a count. */
+const shareThreshold = { threshold: z.number().min(0).max(1).optional() };
+const shareParameter = z.number().min(0).max(1).optional();
+
+/** The risk register (风险评估与应对预案, marts.risk_register): per risk id, threshold(s) and the prepared response. */
+const risksSchema = z.strictObject(
+  {
+    /** Emerging channels with weak uptake (a count; default 0). */
+    market_acceptance: riskOverride
+      .extend({ min_conversion_ratio: shareParameter, min_target_attainment: shareParameter })
+      .optional(),
+    /** Share of partner sell-in carried by flagged partners (default 0). */
+    partner_choice: riskOverride.extend(shareThreshold).optional(),
+    /** Share of the lines sold to end customers that were 窜货 or 乱价 (default 0). */
+    channel_conflict: riskOverride.extend(shareThreshold).optional(),
+    /** Share of channel costs spent in channels under the minimum return `min_roi` (default 0 and 0). */
+    input_output_imbalance: riskOverride.extend({ ...shareThreshold, min_roi: z.number().optional() }).optional(),
+    /** Share of key customers gone quiet (default 0.05). */
+    key_customer_churn: riskOverride.extend(shareThreshold).optional(),
+    /** Regions with demand and no outlet (a count; default 0). */
+    coverage_gap: riskOverride.optional(),
+  } satisfies Record<RiskId, z.ZodType<RiskOverride | undefined>>,
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown risk id(s) ${issue.keys.join(", ")}: the risks are ${RISK_IDS.join(", ")}`
+        : undefined,
+  },
+);
+
+/** Settings of the attribution marts (read by them from ops.attribution_settings). */
+const attributionSchema = z.strictObject({
+  /** Time-decay attribution: a touch this many days before the conversion counts half as much as one on the day. */
+  half_life_days: z.number().positive().default(7),
+  /** Touches older than this before a conversion are not part of its journey. */
+  lookback_days: z.number().int().positive().default(90),
+  /** Order of the Markov chain of the data-driven attribution: 1, 2 or 3. */
+  markov_order: z.union([z.literal(1), z.literal(2), z.literal(3)], { error: "must be 1, 2 or 3" }).default(1),
+});
+
+/** The attribution settings when the config says nothing. */
+export const ATTRIBUTION_DEFAULTS = { half_life_days: 7, lookback_days: 90, markov_order: 1 } as const;
+export type AttributionSettings = z.infer<typeof attributionSchema>;
 
 const scheduleSchema = z.strictObject({
   /** When the nightly refresh runs (cron syntax, as node-cron reads it). */
@@ -92,6 +148,10 @@ export const configSchema = z.strictObject({
     .optional(),
   /** How old (hours since its last successful load) each source may be before reports warn; default 36. */
   freshness_hours: z.record(z.string(), z.number().positive()).default({}),
+  /** The risk register: thresholds and prepared responses per risk id (defaults: pipelines/shared/risk-settings.ts). */
+  risks: risksSchema.default({}),
+  /** The attribution marts' settings. */
+  attribution: attributionSchema.default({ ...ATTRIBUTION_DEFAULTS }),
   /** Folder for the raw database, the published warehouse and the demo's generated sources. */
   data_dir: z.string().default("data"),
   /** Where the report site is published (a link to the current complete site). */

@@ -13,6 +13,8 @@ import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
 import { describeFailures, runModelTests, storeTestResults, type TestOutcome } from "./model-tests.js";
 import { crashPoint } from "../shared/crash-points.js";
 import { PermanentError } from "../shared/errors.js";
+import { ATTRIBUTION_DEFAULTS, type AttributionSettings } from "../shared/config.js";
+import { resolveRiskSettings, type RiskSetting } from "../shared/risk-settings.js";
 
 /** A model's SQL failed to run; names the model, its file and DuckDB's message. */
 export class ModelRunError extends PermanentError {
@@ -51,6 +53,10 @@ export interface BuildOptions {
   readonly modelsDir?: string;
   /** How many hours old each source may be (by source name; `*` for the rest) before reports flag it. */
   readonly freshnessHours?: Readonly<Record<string, number>>;
+  /** The risk register's thresholds and responses, one per risk (ops.risk_settings); the defaults when not given. */
+  readonly riskSettings?: readonly RiskSetting[];
+  /** The attribution marts' settings (ops.attribution_settings); the defaults when not given. */
+  readonly attributionSettings?: AttributionSettings;
   readonly onModel?: (event: { model: PlannedModel; index: number; total: number; ms: number }) => void;
 }
 
@@ -61,11 +67,21 @@ export interface BuildResult {
   readonly warnings: readonly TestOutcome[];
 }
 
-/** Copies the loader's bookkeeping the reports may show (counts only: quarantine payloads can hold personal data). */
+/** What the build writes to `ops` beside the loader's bookkeeping: the settings models read. */
+interface OperationalSettings {
+  readonly freshnessHours: Readonly<Record<string, number>>;
+  readonly riskSettings: readonly RiskSetting[];
+  readonly attributionSettings: AttributionSettings;
+}
+
+/**
+ * Copies the loader's bookkeeping the reports may show (counts only: quarantine payloads can hold personal data), and
+ * writes the configured settings the models read (freshness limits, risk thresholds and responses, attribution).
+ */
 async function copyOperationalTables(
   connection: DuckDBConnection,
   runId: string,
-  freshnessHours: Readonly<Record<string, number>>,
+  settings: OperationalSettings,
 ): Promise<void> {
   const [meta] = await queryRows<{ n: number }>(
     connection,
@@ -82,10 +98,37 @@ async function copyOperationalTables(
       select run_id, source, stream, reason, count(*) as rows from ${from}.quarantine group by all;
     drop schema if exists empty_meta cascade;
     create table ops.freshness_limits (source varchar, max_age_hours double);
+    create table ops.risk_settings (
+        risk_id varchar primary key,
+        threshold double not null,
+        min_roi double,
+        min_conversion_ratio double,
+        min_target_attainment double,
+        response_zh varchar not null,
+        response_en varchar not null
+    );
+    create table ops.attribution_settings (half_life_days double, lookback_days integer, markov_order integer);
   `);
-  for (const [source, hours] of Object.entries(freshnessHours)) {
+  for (const [source, hours] of Object.entries(settings.freshnessHours)) {
     await connection.run("insert into ops.freshness_limits values ($1, $2)", [source, hours]);
   }
+  for (const risk of settings.riskSettings) {
+    await connection.run("insert into ops.risk_settings values ($1, $2, $3, $4, $5, $6, $7)", [
+      risk.risk_id,
+      risk.threshold,
+      risk.min_roi,
+      risk.min_conversion_ratio,
+      risk.min_target_attainment,
+      risk.response_zh,
+      risk.response_en,
+    ]);
+  }
+  const { half_life_days, lookback_days, markov_order } = settings.attributionSettings;
+  await connection.run("insert into ops.attribution_settings values ($1, $2, $3)", [
+    half_life_days,
+    lookback_days,
+    markov_order,
+  ]);
 }
 
 /** Builds models and runs their tests into `buildPath`; throws (leaving nothing published) on any failure. */
@@ -98,7 +141,11 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     await connection.run(`attach ${quoteLiteral(options.rawPath)} as raw (read_only)`);
     const plan = await planModels(connection, models);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
-    await copyOperationalTables(connection, options.runId, options.freshnessHours ?? {});
+    await copyOperationalTables(connection, options.runId, {
+      freshnessHours: options.freshnessHours ?? {},
+      riskSettings: options.riskSettings ?? resolveRiskSettings(),
+      attributionSettings: options.attributionSettings ?? { ...ATTRIBUTION_DEFAULTS },
+    });
     let index = 0;
     for (const planned of plan) {
       const started = Date.now();

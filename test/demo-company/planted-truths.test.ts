@@ -5,11 +5,15 @@
  * contributions in the manifest equal what the rows add up to.
  */
 import { join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateCompany } from "../../pipelines/demo-company/generator/company.js";
 import { type DemoManifest, buildManifest } from "../../pipelines/demo-company/generator/manifest.js";
-import { contributionSql, type TruthName } from "../../pipelines/demo-company/generator/planted-truths.js";
+import { contributionSql, ruleSql, type TruthName } from "../../pipelines/demo-company/generator/planted-truths.js";
+import { ASSISTING_CHANNEL_ID, CLOSING_CHANNEL_ID } from "../../pipelines/demo-company/generator/reference-data.js";
+import { crmTables } from "../../pipelines/shared/contracts/crm.js";
+import { orderSystemTables } from "../../pipelines/shared/contracts/order-system.js";
+import { type TableSpec, duckdbTypeOf } from "../../pipelines/shared/contracts/column-spec.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { loadDemoIntoDuckDB, query } from "./helpers.js";
 
@@ -44,6 +48,8 @@ const TRUTHS: TruthName[] = [
   "demand_without_outlet",
   "high_value_customers_gone_quiet",
   "below_price_floor",
+  "assisting_channel",
+  "closing_channel",
 ];
 
 const rule = (c: Company, name: TruthName) => query(c.db, c.manifest.planted_truths.truths[name].sql);
@@ -144,6 +150,59 @@ describe("planted truths", () => {
         lines: String(expected.lines),
       },
     ]);
+  });
+
+  it("assisting channel (助攻渠道): Douyin short-video opens many journeys, hardly ever closes one", async () => {
+    const expected = planted.manifest.planted_truths.truths.assisting_channel.expected as Record<
+      string,
+      number | string
+    >;
+    const rows = await rule(planted, "assisting_channel");
+    expect(rows).toEqual([
+      {
+        channel_id: ASSISTING_CHANNEL_ID,
+        journeys: String(expected.journeys),
+        first_touches: String(expected.first_touches),
+        last_touches: String(expected.last_touches),
+        first_orders: String(expected.first_orders),
+      },
+    ]);
+    expect(expected.channel_id).toBe(ASSISTING_CHANNEL_ID);
+    // Planted with room to spare: 35-50% of journeys opened, ~1% closed, far more assists than first orders of its own.
+    expect(Number(expected.first_touch_share)).toBeGreaterThan(0.35);
+    expect(Number(expected.first_touch_share)).toBeLessThan(0.55);
+    expect(Number(expected.last_touch_share)).toBeLessThan(0.025);
+    expect(Number(expected.first_touches)).toBeGreaterThan(2.5 * Number(expected.first_orders));
+  });
+
+  it("closing channel (收割渠道): Tmall's first orders came after touches elsewhere; it seldom opens a journey", async () => {
+    const expected = planted.manifest.planted_truths.truths.closing_channel.expected as Record<string, number | string>;
+    const rows = await rule(planted, "closing_channel");
+    expect(rows).toEqual([
+      {
+        channel_id: CLOSING_CHANNEL_ID,
+        first_orders: String(expected.first_orders),
+        after_other_channel: String(expected.after_other_channel),
+      },
+    ]);
+    expect(Number(expected.after_other_channel_share)).toBeGreaterThan(0.93);
+    expect(Number(expected.first_touch_share)).toBeLessThan(0.05);
+    expect(Number(expected.last_touch_share)).toBeGreaterThan(0.2);
+  });
+
+  it("in the clean company no channel has a journey role: first and last touches share the same channel mix", async () => {
+    const rows = await query(
+      clean.db,
+      `${clean.manifest.planted_truths.truths.assisting_channel.sql.split("\nmulti as")[0]!.replace(/,\s*$/, "")}
+       , multi as (select * from journeys where touches >= 2)
+       select channel_id,
+         count(*) filter (where step = 1) / (select count(distinct customer_id) from multi) as first_share,
+         count(*) filter (where step = touches) / (select count(distinct customer_id) from multi) as last_share
+       from multi group by channel_id order by channel_id`,
+    );
+    expect(rows.length).toBeGreaterThan(5);
+    for (const r of rows)
+      expect(Math.abs(Number(r.first_share) - Number(r.last_share)), String(r.channel_id)).toBeLessThan(0.08);
   });
 
   it("control totals and row counts equal what the rows add up to", async () => {
@@ -247,5 +306,51 @@ describe("planted truths", () => {
        where status = 'completed' and ch.channel_type in ('live_streaming', 'content_commerce', 'community_group_buying')`,
     );
     expect(Number(growth?.g)).toBeGreaterThan(1.5);
+  });
+});
+
+describe("planted journey truths on other seeds", () => {
+  /** The journey rules on a company generated without partner drops, from orders, customers and touches alone. */
+  async function journeyRules(seed: number, plants: boolean): Promise<Record<string, unknown[]>> {
+    const dir = join(root, `journeys-${seed}-${plants}`);
+    const result = await generateCompany(
+      { seed, scale: 0.5, plants },
+      { orderSystemDir: join(dir, "os"), crmDir: join(dir, "crm") },
+    );
+    const instance = await DuckDBInstance.create(":memory:");
+    const db = await instance.connect();
+    try {
+      const columns = (spec: TableSpec) =>
+        `{${spec.columns.map((c) => `'${c.name}': '${duckdbTypeOf[c.type]}'`).join(", ")}}`;
+      const orders = orderSystemTables.find((t) => t.name === "orders")!;
+      await db.run(
+        `create table orders as select * from read_csv('${join(dir, "os", "orders.csv")}', header = true, auto_detect = false, columns = ${columns(orders)})`,
+      );
+      for (const spec of crmTables.filter((t) => t.name === "customers" || t.name === "touches")) {
+        await db.run(
+          `create table ${spec.name} as select * from read_json('${join(dir, "crm", `${spec.name}.ndjson`)}', format = 'newline_delimited', columns = ${columns(spec)})`,
+        );
+      }
+      const out: Record<string, unknown[]> = {};
+      for (const name of ["assisting_channel", "closing_channel"] as const) {
+        out[name] = (await query(db, ruleSql(name, result.dates))).map((r) => r.channel_id);
+      }
+      return out;
+    } finally {
+      db.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  it("finds exactly the two planted channels on every seed, and nothing without plants", async () => {
+    for (const seed of [7, 9173, 6029]) {
+      expect(await journeyRules(seed, true), `seed ${seed}`).toEqual({
+        assisting_channel: [ASSISTING_CHANNEL_ID],
+        closing_channel: [CLOSING_CHANNEL_ID],
+      });
+    }
+    for (const seed of [7, 9173]) {
+      expect(await journeyRules(seed, false), `seed ${seed}`).toEqual({ assisting_channel: [], closing_channel: [] });
+    }
   });
 });

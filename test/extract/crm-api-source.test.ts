@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configSchema, resolvePaths } from "../../pipelines/shared/config.js";
-import { customers } from "../../pipelines/shared/contracts/crm.js";
+import { customers, touches } from "../../pipelines/shared/contracts/crm.js";
 import { loadRecordStream } from "../../pipelines/load/record-loader.js";
 import { connectSources } from "../../pipelines/orchestrate/connect-sources.js";
 import { CrmApiError, crmApiSource, crmErrorClass } from "../../pipelines/extract/crm-api-source.js";
@@ -223,6 +223,27 @@ describe("a broken CRM page never puts its body into an error", () => {
     expect(message).toMatch(/HTTP 404/);
     expect(message).toContain(`text/html; charset=utf-8, ${Buffer.byteLength(html)} bytes`);
     expect(crmErrorClass(message)).toBe("bad_response");
+  });
+
+  it("a CRM without the optional touches entity (HTTP 404) loads none and says so; a required entity fails", async () => {
+    answers.push({ status: 404, type: "text/html", body: "<h1>Not found</h1>" });
+    const notices: string[] = [];
+    const source = crmApiSource({
+      name: "crm",
+      baseUrl,
+      token: "crm-token-7730",
+      tables: [touches],
+      maxRetries: 0,
+      onNotice: (line) => notices.push(line),
+    });
+    const result = await withDatabase(join(dir, "raw-optional.duckdb"), async (c) => {
+      await ensureMetaSchema(c);
+      return loadRecordStream(c, "run-b0", source.streams[0]!);
+    });
+    expect(result).toMatchObject({ read: 0, loaded: 0 });
+    expect(notices).toEqual(["CRM does not serve /api/v1/touches (HTTP 404): touches left empty"]);
+    expect(touches.optional).toBe(true);
+    expect(customers.optional).toBeUndefined();
   });
 
   it("a JSON error that echoes records (HTTP 400) keeps only the status and a description", async () => {

@@ -32,6 +32,7 @@ const CHANNEL_PAGES: Record<string, string> = {
   "/channels/conflict": "Conflict & compliance",
   "/channels/partners": "Partner scorecards",
   "/channels/goals": "Goals vs actuals",
+  "/channels/risks": "风险评估与应对预案 · Risk register",
   "/channels/glossary": "Metric glossary",
 };
 const PARTNER_ROUTE = "/channels/partners/[partner_id]";
@@ -113,10 +114,10 @@ describe("the channel pages in the built site", () => {
     }
   });
 
-  it("opens on the executive brief: the five planted findings, each linked to its evidence page", async () => {
+  it("opens on the executive brief: the five planted findings and the risks above threshold, each linked to its evidence page", async () => {
     const text = await pageText("/");
     expect(text).toContain("经营简报 · Executive brief");
-    expect(text).toContain("需要关注 5 项");
+    expect(text).toContain("需要关注 6 项");
     const brief = await pageQuery("/", "brief_actions");
     expect(brief.map((row) => [row.title_en, row.link])).toEqual([
       ["Channels losing money", "/channels/profitability"],
@@ -124,6 +125,7 @@ describe("the channel pages in the built site", () => {
       ["Sales below the floor price", "/channels/conflict"],
       ["Regions with demand and no outlet", "/channels/coverage"],
       ["Key customers gone quiet", "/customers/churn"],
+      ["Risks above threshold", "/channels/risks"],
     ]);
     const quiet = truths.high_value_customers_gone_quiet.expected as { count: number };
     expect(Number(brief[4]!.items)).toBe(quiet.count);
@@ -136,6 +138,7 @@ describe("the channel pages in the built site", () => {
       "低于最低限价销售",
       "有需求无网点的区域",
       "关键客户流失预警",
+      "风险高于阈值",
     ]);
   });
 
@@ -346,6 +349,25 @@ describe("the channel pages in the built site", () => {
     expect(regions.filter((r) => r.coverage_status === "Blind spot").map((r) => r.region_id)).toEqual([
       truth.region_id,
     ]);
+  });
+
+  it("ranks the planted risks first on the risk register, with the loss-making channel and every prepared response", async () => {
+    const above = await pageQuery("/channels/risks", "risks_above");
+    expect(above.map((r) => String(r.risk_id)).sort()).toEqual(
+      ["channel_conflict", "coverage_gap", "input_output_imbalance", "key_customer_churn", "partner_choice"].sort(),
+    );
+    expect(above.map((r) => Number(r.severity_rank))).toEqual([1, 2, 3, 4, 5]);
+    const channel = truths.negative_contribution_channel.expected as { channel_name: string };
+    expect(above.find((r) => r.risk_id === "input_output_imbalance")).toMatchObject({ detail: channel.channel_name });
+    const text = await pageText("/channels/risks");
+    expect(text).toContain("5 项风险高于阈值 · 5 risk(s) above threshold");
+    expect(text).toContain("Severity = likelihood × impact");
+    const risks = await pageQuery("/channels/risks", "risks");
+    expect(risks).toHaveLength(6);
+    for (const risk of risks) {
+      expect(text).toContain(String(risk.response_zh));
+      expect(text).toContain(String(risk.response_en));
+    }
   });
 
   it("shows the metric glossary with English and Chinese names, formula and grain", async () => {

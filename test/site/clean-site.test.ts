@@ -84,6 +84,7 @@ describe("the site of a company with nothing wrong", () => {
       "/channels/conflict",
       "/channels/profitability",
       "/channels/coverage",
+      "/channels/risks",
       "/customers/churn",
     ])
       expect(existsSync(path.join(siteDir, route.replace(/^\//, ""), "index.html")), route).toBe(true);
@@ -101,6 +102,7 @@ describe("the site of a company with nothing wrong", () => {
       "Every region with demand has at least one authorised outlet.",
     );
     expect(await pageText("/customers/churn")).not.toMatch(/high-value customers have gone quiet/);
+    expect(await pageText("/channels/risks")).toContain("所有风险均在阈值以内 · Every risk is within its threshold.");
   });
 
   it("works in the browser: its inputs re-query the empty tables without an error", async () => {

@@ -1,9 +1,10 @@
--- grain: one row per kind of finding the executive brief (经营简报) can report, always all six, in the order the
+-- grain: one row per kind of finding the executive brief (经营简报) can report, always all seven, in the order the
 -- front page lists them: loss-making channels, cross-territory selling (窜货), sales below the floor price, regions
--- with demand and no outlet, key customers gone quiet, sources out of date. `items` counts what is wrong (0: nothing
--- of that kind), `amount` is its money figure in the reporting currency where it has one, `detail` names the first
--- few, `link` is the page with the evidence. Every figure is read from the mart that defines the finding; this model
--- only counts and sums them, so the brief and the evidence pages cannot disagree.
+-- with demand and no outlet, key customers gone quiet, risks of the risk register above their threshold, sources out
+-- of date. `items` counts what is wrong (0: nothing of that kind), `amount` is its money figure in the reporting
+-- currency where it has one, `detail` names the first few, `link` is the page with the evidence. Every figure is read
+-- from the mart that defines the finding; this model only counts and sums them, so the brief and the evidence pages
+-- cannot disagree.
 with
 
 loss_making_channels as (
@@ -49,6 +50,19 @@ key_customers_quiet as (
     where is_key_customer_gone_quiet
 ),
 
+risks_above_threshold as (
+
+    -- the risk register's risks past their configured threshold, most severe first; amount: their money at stake
+    -- added up (the risks overlap: a partner selling out of territory is in partner choice and in channel conflict)
+    select
+        count(*) as items,
+        sum(money_at_stake) as amount,
+        string_agg(name_zh, '、' order by severity_rank) as detail
+    from marts.risk_register
+    where is_above_threshold
+
+),
+
 stale_sources as (
     select
         count(distinct source) as items,
@@ -75,7 +89,10 @@ findings as (
     select 5, 'key_customers_gone_quiet', '关键客户流失预警', 'Key customers gone quiet', '/customers/churn', *
     from key_customers_quiet
     union all
-    select 6, 'stale_sources', '数据源未按时更新', 'Sources out of date', null, *
+    select 6, 'risks_above_threshold', '风险高于阈值', 'Risks above threshold', '/channels/risks', *
+    from risks_above_threshold
+    union all
+    select 7, 'stale_sources', '数据源未按时更新', 'Sources out of date', null, *
     from stale_sources
 ),
 

@@ -139,7 +139,7 @@ export async function generateCompany(options: CompanyOptions, outputs: CompanyO
     const files = Object.fromEntries(
       crmTables.map((spec) => [spec.name, new NdjsonFile(join(outputs.crmDir as string, `${spec.name}.ndjson`))]),
     );
-    const generator = new CrmGenerator(seed, master, customers, months, orders);
+    const generator = new CrmGenerator(seed, master, customers, months, orders, plants);
     generator.generate({ write: (entity: string, record: CrmRecord) => files[entity]!.write(record) });
     const out: Record<string, TableOutput> = {};
     for (const [name, file] of Object.entries(files)) {

@@ -10,11 +10,12 @@ import { type CustomerBase, NEVER, SEG, ageBandOf, customerId, industryOf } from
 import type { MasterData } from "./master-data.js";
 import type { OrderGenerator } from "./orders.js";
 import { type Rng, rngFor } from "./random.js";
+import { TouchGenerator } from "./touches.js";
 
 export type CrmRecord = Record<string, string | number | null>;
 
 export interface CrmSink {
-  write(entity: "customers" | "interactions" | "tickets" | "surveys" | "leads", record: CrmRecord): void;
+  write(entity: "customers" | "interactions" | "tickets" | "surveys" | "leads" | "touches", record: CrmRecord): void;
 }
 
 const MOBILE_PREFIXES = [
@@ -81,13 +82,15 @@ class SeededRandomizer implements Randomizer {
 }
 
 export class CrmGenerator {
-  readonly counts = { customers: 0, interactions: 0, tickets: 0, surveys: 0, leads: 0 };
+  readonly counts = { customers: 0, interactions: 0, tickets: 0, surveys: 0, leads: 0, touches: 0 };
   readonly stats = { convertedLeads: 0, npsPromoters: 0, npsDetractors: 0, satisfactionSum: 0 };
   /** Leads per region created from `leadsSinceMs` on (the demand signal of the last 12 months). */
   readonly recentLeadsByRegion: Int32Array;
   private readonly leadsSinceMs: number;
   private readonly faker: Faker;
   private readonly asOfEndMs: number;
+  /** Marketing touches (journeys before first orders, visitors who never buy); on their own random streams. */
+  readonly touches: TouchGenerator;
 
   constructor(
     private readonly seed: number,
@@ -95,11 +98,13 @@ export class CrmGenerator {
     private readonly customers: CustomerBase,
     private readonly months: readonly Month[],
     private readonly orders: OrderGenerator,
+    plants: boolean,
   ) {
     this.asOfEndMs = (months[months.length - 1] as Month).endMs - 1000;
     this.faker = new Faker({ locale: [zh_CN, en, base], randomizer: new SeededRandomizer(seed) });
     this.recentLeadsByRegion = new Int32Array(master.regions.length);
     this.leadsSinceMs = (months[months.length - 12] as Month).startMs;
+    this.touches = new TouchGenerator(seed, plants, master, customers, months, orders);
   }
 
   generate(sink: CrmSink): void {
@@ -109,6 +114,7 @@ export class CrmGenerator {
       this.writeTickets(month, sink);
       this.writeSurveys(month, sink);
       this.writeLeads(month, sink);
+      this.writeSorted(sink, "touches", month, "TC", "touch_id", this.touches.generateMonth(month));
     }
   }
 
@@ -200,7 +206,7 @@ export class CrmGenerator {
 
   private writeSorted(
     sink: CrmSink,
-    entity: "interactions" | "tickets" | "surveys" | "leads",
+    entity: "interactions" | "tickets" | "surveys" | "leads" | "touches",
     month: Month,
     prefix: string,
     idColumn: string,

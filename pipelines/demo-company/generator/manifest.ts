@@ -8,10 +8,10 @@ import type { GenerationResult } from "./company.js";
 import { customerId } from "./customers.js";
 import { moneyNumber } from "./format.js";
 import { CONTRIBUTION_FORMULA, RULES, type RuleDates, type TruthName, ruleSql } from "./planted-truths.js";
-import { NEGATIVE_CHANNEL_ID } from "./reference-data.js";
+import { ASSISTING_CHANNEL_ID, CLOSING_CHANNEL_ID, NEGATIVE_CHANNEL_ID } from "./reference-data.js";
 
 /** Bump whenever generated data changes for the same options, so cached demo folders are rebuilt. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export const DEMO_LAYOUT = {
   order_system_csv: "order-system/csv",
@@ -133,6 +133,28 @@ export function revenueTotals(result: GenerationResult): { total: number; by_cha
     byChannel[channel.ref.id] = moneyNumber(cents);
   }
   return { total: moneyNumber(total), by_channel: byChannel };
+}
+
+/** What the journey rules (assisting_channel, closing_channel) return for a channel, from the generator's own count. */
+function journeyRole(result: GenerationResult, channelId: string): Record<string, unknown> {
+  const touches = result.crm!.generator.touches;
+  const channel = result.master.channels[result.master.channelIndexById.get(channelId) as number]!;
+  const c = touches.byChannel[channel.index]!;
+  const journeys = touches.stats.multiTouchJourneys;
+  return {
+    channel_id: channel.ref.id,
+    channel_name: channel.ref.name,
+    /** Converting journeys with two or more touches; how many the channel opened and closed. */
+    journeys,
+    first_touches: c.firstTouches,
+    last_touches: c.lastTouches,
+    first_touch_share: ratio(c.firstTouches, journeys),
+    last_touch_share: ratio(c.lastTouches, journeys),
+    /** First orders inside the history on the channel, and how many came after a touch on another channel. */
+    first_orders: c.firstOrders,
+    after_other_channel: c.firstOrdersAfterOtherChannel,
+    after_other_channel_share: ratio(c.firstOrdersAfterOtherChannel, c.firstOrders),
+  };
 }
 
 export const REVENUE_DEFINITION =
@@ -273,6 +295,8 @@ export function buildManifest(result: GenerationResult): DemoManifest {
             lines: drops.generator.stats.belowFloorLines,
           },
         ),
+        assisting_channel: truth("assisting_channel", journeyRole(result, ASSISTING_CHANNEL_ID)),
+        closing_channel: truth("closing_channel", journeyRole(result, CLOSING_CHANNEL_ID)),
       },
     },
   };

@@ -1,5 +1,5 @@
 /**
- * The planted truths: five situations the plan asks the warehouse to find, put into the data on
+ * The planted truths: seven situations the plan asks the warehouse to find, put into the data on
  * purpose, with the rule (in words and as DuckDB SQL over tables named like the source
  * contracts) that finds them. With `plants: false` the same rules find nothing at all, which is
  * what makes them usable as exact test oracles for the marts.
@@ -103,6 +103,32 @@ export const CONTRIBUTION_FORMULA =
   "(policy of the partner's channel valid on the month's first day; rounded to the cent per partner-month); " +
   "platform fees: revenue * platform_fee_rate; commissions: revenue * commission_rate; marketing spend: sum(spend_amount) for months in the period; " +
   "management cost: monthly_management_cost * number of months in the period from the channel's launch month on. Returns are not deducted.";
+
+/** The converting journeys both journey truths read (touches are stitched to customers through their visitor id). */
+const JOURNEY_DEFINITION =
+  "Converting journeys: for every customer created on or after history_start, their first order (earliest ordered_at, any status; " +
+  "ties by order_id) and the touches before it (occurred_at < ordered_at) of every visitor_id any of whose touches names the customer, " +
+  "oldest first (ties by touch_id). The order's channel ends the journey; it is not a touch.";
+
+function journeysSql(d: RuleDates): string {
+  return `with first_orders as (
+  select o.customer_id, o.channel_id, o.ordered_at
+  from orders o join customers c on c.customer_id = o.customer_id
+  where c.created_at >= TIMESTAMP '${d.history_start}'
+  qualify row_number() over (partition by o.customer_id order by o.ordered_at, o.order_id) = 1
+),
+people as (
+  select visitor_id, max(customer_id) as customer_id from touches group by visitor_id having count(customer_id) > 0
+),
+journeys as (
+  select f.customer_id, f.channel_id as order_channel_id, t.channel_id,
+    row_number() over (partition by f.customer_id order by t.occurred_at, t.touch_id) as step,
+    count(*) over (partition by f.customer_id) as touches
+  from first_orders f
+  join people p on p.customer_id = f.customer_id
+  join touches t on t.visitor_id = p.visitor_id and t.occurred_at < f.ordered_at
+)`;
+}
 
 export const RULES = {
   cross_territory_sales: {
@@ -247,6 +273,36 @@ select source, partner_id, product_id, sku, month, count(*) as lines
 from (select * from sell_through_below union all select * from direct_below)
 group by all
 order by all`,
+  },
+  assisting_channel: {
+    name_zh: "只种草不收割的渠道（助攻渠道）",
+    rule: `${JOURNEY_DEFINITION} A channel is assisting when it is the first touch of at least 25% of the converting journeys with two or more touches and the last touch of fewer than 5% of them.`,
+    sql: (d: RuleDates) => `${journeysSql(d)},
+multi as (select * from journeys where touches >= 2),
+totals as (select count(distinct customer_id) as journeys from multi),
+roles as (
+  select m.channel_id, t.journeys,
+    count(*) filter (where m.step = 1) as first_touches,
+    count(*) filter (where m.step = m.touches) as last_touches
+  from multi m, totals t
+  group by m.channel_id, t.journeys
+)
+select r.channel_id, r.journeys, r.first_touches, r.last_touches,
+  (select count(*) from first_orders f where f.channel_id = r.channel_id) as first_orders
+from roles r
+where r.first_touches >= 0.25 * r.journeys and r.last_touches < 0.05 * r.journeys
+order by r.channel_id`,
+  },
+  closing_channel: {
+    name_zh: "收割渠道",
+    rule: `${JOURNEY_DEFINITION} A channel is closing when it took at least 50 such first orders and at least 85% of them came after a touch on another channel.`,
+    sql: (d: RuleDates) => `${journeysSql(d)},
+after_other as (select distinct customer_id from journeys where channel_id <> order_channel_id)
+select f.channel_id, count(*) as first_orders, count(a.customer_id) as after_other_channel
+from first_orders f left join after_other a on a.customer_id = f.customer_id
+group by f.channel_id
+having count(*) >= 50 and count(a.customer_id) >= 0.85 * count(*)
+order by f.channel_id`,
   },
 } as const;
 

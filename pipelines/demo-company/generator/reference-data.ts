@@ -166,6 +166,14 @@ export const CHANNELS: readonly ChannelRef[] = [
 export const NEGATIVE_CHANNEL_ID = "LIVE-KS";
 export const NEGATIVE_CHANNEL_MARKETING_RATE = 0.36;
 
+/**
+ * The channels of the planted journey truths (marketing touches): the assisting channel opens many journeys that end
+ * in a first order elsewhere but is hardly ever the last touch; the closing channel takes first orders of people other
+ * channels brought in.
+ */
+export const ASSISTING_CHANNEL_ID = "CNT-DYSV";
+export const CLOSING_CHANNEL_ID = "EC-TMALL";
+
 export type ProductCategory =
   | "household_purifier"
   | "filter"

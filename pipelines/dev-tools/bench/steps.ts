@@ -6,7 +6,8 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { configSchema, DEFAULT_FRESHNESS_HOURS } from "../../shared/config.js";
+import { ATTRIBUTION_DEFAULTS, configSchema, DEFAULT_FRESHNESS_HOURS } from "../../shared/config.js";
+import { resolveRiskSettings } from "../../shared/risk-settings.js";
 import { loadFileStream } from "../../load/file-loader.js";
 import { buildWarehouse } from "../../transform/build-warehouse.js";
 import { planModels } from "../../transform/dag.js";
@@ -188,6 +189,8 @@ export async function buildRunnerStep(args: { projectRoot: string; rawPath: stri
     buildPath: args.buildPath,
     runId: "bench",
     freshnessHours: { "*": DEFAULT_FRESHNESS_HOURS },
+    riskSettings: resolveRiskSettings(),
+    attributionSettings: { ...ATTRIBUTION_DEFAULTS },
     onModel: ({ model, ms }) => {
       perModel.set(model.model.id, ms);
       lastModelAt = performance.now();

@@ -32,6 +32,11 @@ export interface TableSpec {
   /** Column whose value grows when a row changes (incremental extracts). */
   readonly cursorColumn?: string;
   readonly columns: readonly ColumnSpec[];
+  /**
+   * A table a source may not have: an API answering 404 for it delivers nothing (noted, not an error). Its raw
+   * table exists all the same, empty, so the models reading it still run.
+   */
+  readonly optional?: boolean;
 }
 
 export const duckdbTypeOf: Record<ColumnType, string> = {

@@ -105,5 +105,33 @@ export const leads: TableSpec = {
   ],
 };
 
+export const TOUCH_TYPES = ["impression", "click", "visit", "enquiry"] as const;
+
+/**
+ * Marketing touches: each time a person met a channel before buying (saw an ad or a video, clicked, visited a shop,
+ * asked a question), and the touches of people who never bought. They are the journeys the attribution marts share a
+ * first purchase's credit along. A CRM that does not serve this entity answers 404 and the warehouse goes on without
+ * it (attribution then rests on the order channel alone, or on a paths file: see touch-paths.ts).
+ */
+export const touches: TableSpec = {
+  name: "touches",
+  description:
+    "Marketing touches per person and channel (impression, click, visit, enquiry), with time; of customers and of prospects who never bought.",
+  primaryKey: ["touch_id"],
+  cursorColumn: "updated_at",
+  optional: true,
+  columns: [
+    { name: "touch_id", type: "text" },
+    /** The person as the touching system knows them: a device, cookie, lead or member id. */
+    { name: "visitor_id", type: "text" },
+    /** The CRM customer, once known: every touch of a visitor any of whose touches names a customer is that customer's. */
+    { name: "customer_id", type: "text", nullable: true },
+    { name: "channel_id", type: "text" },
+    { name: "touch_type", type: "text", values: TOUCH_TYPES },
+    { name: "occurred_at", type: "timestamp" },
+    updatedAt,
+  ],
+};
+
 /** The CRM's endpoints, each serving one entity as paged JSON at `/api/v1/<name>`. */
-export const crmTables: readonly TableSpec[] = [customers, interactions, tickets, surveys, leads];
+export const crmTables: readonly TableSpec[] = [customers, interactions, tickets, surveys, leads, touches];

@@ -4,9 +4,7 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { duckdbCreateTable, type TableSpec } from "../../../pipelines/shared/contracts/column-spec.js";
-import { crmTables } from "../../../pipelines/shared/contracts/crm.js";
-import { orderSystemTables } from "../../../pipelines/shared/contracts/order-system.js";
-import { sellThrough } from "../../../pipelines/shared/contracts/partner-files.js";
+import { SOURCE_TABLES } from "../../../pipelines/shared/contracts/source-tables.js";
 import { LOAD_METADATA_COLUMNS, rawTableName } from "../../../pipelines/load/raw-tables.js";
 import { queryRows, quoteIdent, quoteLiteral, withDatabase } from "../../../pipelines/shared/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../../pipelines/shared/warehouse/meta-schema.js";
@@ -18,11 +16,9 @@ export type RawRow = Record<string, string | number | boolean | null>;
 export type RawFixture = Record<string, RawRow[]>;
 
 /** Every raw table the contracts define, by source. */
-export const RAW_SOURCES: Readonly<Record<string, readonly TableSpec[]>> = {
-  order_system: orderSystemTables,
-  crm: crmTables,
-  partner_files: [sellThrough],
-};
+export const RAW_SOURCES: Readonly<Record<string, readonly TableSpec[]>> = SOURCE_TABLES.reduce<
+  Record<string, TableSpec[]>
+>((bySource, { source, table }) => ({ ...bySource, [source]: [...(bySource[source] ?? []), table] }), {});
 
 export interface RawDatabaseOptions {
   /** Default `_loaded_at` of every row (UTC). */
