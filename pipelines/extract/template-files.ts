@@ -26,6 +26,7 @@ const COMMENT = "#";
 
 /** A plausible example value; ids are shared across tables so the example rows join up. */
 function exampleValue(column: ColumnSpec): string {
+  if (column.example !== undefined) return column.example;
   if (column.values) return column.values[0]!;
   if (column.name.endsWith("_id")) return `${column.name.slice(0, -3).toUpperCase()}-001`;
   switch (column.type) {

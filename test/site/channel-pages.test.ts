@@ -28,6 +28,7 @@ const CHANNEL_PAGES: Record<string, string> = {
   "/channels/profitability": "Channel profitability",
   "/channels/coverage": "Coverage by region",
   "/channels/emerging": "Emerging vs traditional channels",
+  "/channels/attribution": "渠道归因 · Who creates demand, who closes it",
   "/channels/segment-fit": "Segment–channel fit",
   "/channels/conflict": "Conflict & compliance",
   "/channels/partners": "Partner scorecards",
@@ -368,6 +369,40 @@ describe("the channel pages in the built site", () => {
       expect(text).toContain(String(risk.response_zh));
       expect(text).toContain(String(risk.response_en));
     }
+  });
+
+  it("shows the planted assisting channel as creating demand, with its credit under last touch and Markov", async () => {
+    const assisting = truths.assisting_channel.expected as { channel_id: string; channel_name: string };
+    const closing = truths.closing_channel.expected as { channel_id: string };
+    const creators = await pageQuery("/channels/attribution", "demand_creators");
+    expect(creators.map((r) => r.channel_id)).toEqual([assisting.channel_id]);
+    const [creator] = creators;
+    const text = await pageText("/channels/attribution");
+    expect(text).toContain(
+      `${assisting.channel_name} (${assisting.channel_id}) creates demand others close (种草渠道). In the last 12 ` +
+        `months it opened the journeys of ${whole(Number(creator?.first_touch_conversions))} new customers and took ` +
+        `the order of ${whole(Number(creator?.last_touch_conversions))}`,
+    );
+    expect(text).toContain(
+      `the Markov model, which asks how many conversions are lost without it, with ${whole(Number(creator?.markov_conversions))}`,
+    );
+    // the models side by side: every channel, each model sharing out the same new customers, and the roles
+    const channels = await pageQuery("/channels/attribution", "attribution");
+    const total = (key: string) => channels.reduce((sum, row) => sum + Number(row[key]), 0);
+    for (const key of [
+      "first_touch_conversions",
+      "linear_conversions",
+      "position_based_conversions",
+      "time_decay_conversions",
+      "markov_conversions",
+    ]) {
+      expect(total(key), key).toBeCloseTo(total("last_touch_conversions"), 6);
+    }
+    expect(channels.find((r) => r.channel_id === closing.channel_id)?.demand_role_label).toBe("收割 closes demand");
+    // what changes in the emerging-channel verdict: the assisting channel is cheaper per new customer under Markov
+    const verdict = await pageQuery("/channels/attribution", "emerging_verdict");
+    const row = verdict.find((r) => r.channel_id === assisting.channel_id)!;
+    expect(Number(row.emerging_cost_rank_markov)).toBeLessThan(Number(row.emerging_cost_rank_last_touch));
   });
 
   it("shows the metric glossary with English and Chinese names, formula and grain", async () => {

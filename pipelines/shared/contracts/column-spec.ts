@@ -22,6 +22,8 @@ export interface ColumnSpec {
    * primary key or is named `*_id`, `*_key`, `*_code` or `sku`. Set it to say otherwise.
    */
   readonly identifier?: boolean;
+  /** The value the CSV template's example row shows, where the generic one would not explain the column. */
+  readonly example?: string;
 }
 
 export interface TableSpec {

@@ -16,11 +16,11 @@ export const touchPaths: TableSpec = {
      * What the row's journeys cover: a month as YYYY-MM (their conversions, or their last touch when none
      * converted) or any label (e.g. 2026-H1). Empty (or a file without the column): one period covering the file.
      */
-    { name: "period", type: "text", nullable: true, identifier: true },
+    { name: "period", type: "text", nullable: true, identifier: true, example: "2026-01" },
     /** Channel ids (or names) separated by `>`, oldest first; spaces around `>` are ignored. */
-    { name: "path", type: "text", identifier: false },
-    { name: "total_conversions", type: "double" },
-    { name: "total_conversion_value", type: "double", nullable: true },
-    { name: "total_null", type: "double", nullable: true },
+    { name: "path", type: "text", identifier: false, example: "CHANNEL-002 > CHANNEL-001" },
+    { name: "total_conversions", type: "double", example: "12" },
+    { name: "total_conversion_value", type: "double", nullable: true, example: "3840.00" },
+    { name: "total_null", type: "double", nullable: true, example: "150" },
   ],
 };
