@@ -2,11 +2,13 @@
  * The refresh as an unattended job: one at a time (the refresh lock), retried when the failure may
  * pass, and — when it still fails — a short JSON message to the configured webhook. `npm run
  * refresh` and the nightly scheduler both run it. A job that finds another refresh running (a
- * manual one while the nightly trigger fires) is skipped: nothing failed, so nobody is alerted.
+ * manual one while the nightly trigger fires) is skipped: nothing failed, so nobody is alerted. A refresh that
+ * succeeds posts the executive brief to the configured WeCom/DingTalk group robots, if any (brief-robots.ts).
  */
 import { webhookUrl, type WarehouseConfig } from "../shared/config.js";
 import { refresh, runContext, type RefreshOptions } from "./refresh.js";
 import { postWebhook } from "./notify.js";
+import { sendBriefToRobots } from "./brief-robots.js";
 import { describeHolder, RefreshLockedError, withRefreshLock } from "./refresh-lock.js";
 import { withRetries } from "./retry.js";
 
@@ -48,6 +50,8 @@ export async function runRefreshJob(options: RefreshJobOptions): Promise<Refresh
       return withRefreshLock(ctx.paths.dataDir, ctx.runId, options.log, async () => {
         const outcome = await refresh(ctx, options.reports === undefined ? {} : { reports: options.reports });
         failedSources = outcome.failedStreams.map((f) => `${f.source}.${f.stream}: ${f.error}`);
+        // Published and every source loaded: the brief goes to the configured group robots (never throws).
+        if (outcome.ok) await sendBriefToRobots(ctx);
         return outcome.ok;
       });
     },

@@ -66,6 +66,8 @@ export class SourceIdentityError extends PermanentError {
 }
 
 const RAW_SOURCES: readonly SourceName[] = [...new Set(SOURCE_TABLES.map((t) => t.source))];
+/** The sources the demo company delivers (its journeys are CRM touches: it sends no paths file). */
+const DEMO_SOURCES: readonly SourceName[] = ["order_system", "crm", "partner_files"];
 
 /** JSON with keys in a fixed order, so the same identity always compares equal. */
 function canonicalJson(value: unknown): string {
@@ -162,7 +164,7 @@ export function currentSourceIdentities(
   if (!config.sources) {
     const { seed, scale, plants } = config.demo;
     const demo: SystemIdentity = { kind: "demo", seed, scale, plants, generator_version: GENERATOR_VERSION };
-    for (const source of RAW_SOURCES) feeds.get(source)!.push(demo);
+    for (const source of DEMO_SOURCES) feeds.get(source)!.push(demo);
   } else {
     const { order_system, crm, partner_files, templates, touch_paths } = config.sources;
     if (order_system) {

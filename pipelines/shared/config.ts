@@ -130,6 +130,26 @@ const scheduleSchema = z.strictObject({
   retry_delay_seconds: z.number().positive().default(300),
 });
 
+/** An environment variable's name, as the shell writes it (the value itself never goes in the config). */
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable's name, e.g. BRIEF_ROBOT_URL");
+
+/** A group robot the executive brief is posted to: its webhook URL (and DingTalk signing secret) from the environment. */
+const briefRobotSchema = z
+  .strictObject({
+    kind: z.enum(["wecom", "dingtalk"], { error: "must be wecom (企业微信) or dingtalk (钉钉)" }),
+    /** Environment variable holding the robot's webhook URL (it carries the robot's key or access token). */
+    webhook_url_env: envName,
+    /** DingTalk only: environment variable holding the robot's signing secret (加签, `SEC...`), when signing is on. */
+    secret_env: envName.optional(),
+  })
+  .refine((robot) => robot.kind === "dingtalk" || robot.secret_env === undefined, {
+    message: "secret_env is for a DingTalk robot's signing secret; WeCom group robots are not signed",
+    path: ["secret_env"],
+  });
+export type BriefRobotConfig = z.infer<typeof briefRobotSchema>;
+
 export const configSchema = z.strictObject({
   /** The scheduler (`npm run schedule`). */
   schedule: scheduleSchema.default({
@@ -144,6 +164,17 @@ export const configSchema = z.strictObject({
       /** Environment variable holding the webhook URL (preferred: such URLs often carry a token). */
       webhook_url_env: z.string().optional(),
       webhook_url: z.string().url().optional(),
+      /**
+       * WeCom (企业微信) or DingTalk (钉钉) group robots receiving the executive brief's headline lines after each
+       * successful refresh (pipelines/orchestrate/brief-robots.ts). None by default: nothing is posted.
+       */
+      brief_robots: z.array(briefRobotSchema).default([]),
+      /** Where readers open the published site (`https://reports.example.com`): the brief's lines link into it. */
+      site_url: z
+        .string()
+        .url()
+        .refine((url) => /^https?:\/\//i.test(url), "must be an http(s) URL")
+        .optional(),
     })
     .optional(),
   /** How old (hours since its last successful load) each source may be before reports warn; default 36. */

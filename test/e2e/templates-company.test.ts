@@ -83,7 +83,8 @@ describe("a company whose only source is filled templates", () => {
       const sha = createHash("sha256")
         .update(source === "order_system" ? Buffer.concat([header, body]) : body)
         .digest("hex");
-      if (source !== "crm") expect(sha, fileName).toBe(manifest.content_sha256[table.name]);
+      // crm rows are re-serialised; the demo has no paths file (its journeys are touches)
+      if (source !== "crm" && source !== "touch_paths") expect(sha, fileName).toBe(manifest.content_sha256[table.name]);
     }
   });
 
@@ -106,7 +107,7 @@ describe("a company whose only source is filled templates", () => {
         for (const load of loads) {
           expect(load.status, load.stream).toBe("succeeded");
           expect(load.rows_rejected, load.stream).toBe(0);
-          expect(load.rows_loaded, load.stream).toBe(manifest.row_counts[load.stream.split(".")[1]!]);
+          expect(load.rows_loaded, load.stream).toBe(manifest.row_counts[load.stream.split(".")[1]!] ?? 0);
         }
         const steps = await queryRows<{ step: string; status: string }>(
           c,

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { DemoManifest } from "../../pipelines/demo-company/index.js";
+import { GENERATOR_VERSION, type DemoManifest } from "../../pipelines/demo-company/index.js";
 import { writeDemoTemplates } from "../../pipelines/demo-company/export-templates.js";
 import { ensureRawTables } from "../../pipelines/load/raw-tables.js";
 import { refresh, runContext } from "../../pipelines/orchestrate/refresh.js";
@@ -69,8 +69,8 @@ describe("two demo companies into one data folder", () => {
     const notices = log.filter((l) => l.includes("starting afresh"));
     expect(notices).toEqual([
       "order_system, crm and partner_files: raw data came from the demo company (seed 9173, scale 1, with planted " +
-        "problems, generator version 1); this run reads the demo company (seed 6029, scale 1, clean, generator " +
-        "version 1): starting afresh (raw data, read positions and file-load records cleared, loading in full).",
+        `problems, generator version ${GENERATOR_VERSION}); this run reads the demo company (seed 6029, scale 1, clean, generator ` +
+        `version ${GENERATOR_VERSION}): starting afresh (raw data, read positions and file-load records cleared, loading in full).`,
     ]);
 
     const warehouse = second.paths.publishedWarehouse;
@@ -163,7 +163,7 @@ describe("a company's templates folder changed", () => {
     const run = cli(["refresh", "--no-reports", "--config", configFor(after)]);
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toBe(
-      `error: order_system, crm and partner_files: raw data came from the templates folder ${realpathSync(before)}; ` +
+      `error: order_system, crm, partner_files and touch_paths: raw data came from the templates folder ${realpathSync(before)}; ` +
         `this run reads the templates folder ${realpathSync(after)}. Refusing to mix two systems' data. ` +
         "Run with --full-refresh to start these sources afresh from the new system.",
     );
@@ -177,11 +177,11 @@ describe("a company's templates folder changed", () => {
     const run = cli(["refresh", "--no-reports", "--full-refresh", "--config", configFor(after)]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain(
-      `order_system, crm and partner_files: raw data came from the templates folder ${realpathSync(before)}; ` +
+      `order_system, crm, partner_files and touch_paths: raw data came from the templates folder ${realpathSync(before)}; ` +
         `this run reads the templates folder ${realpathSync(after)}: starting afresh`,
     );
     const recorded = await withDatabase(paths.rawDatabase, readRecordedIdentities, { readOnly: true });
-    expect(recorded.map((r) => r.identity_text)).toEqual(Array(3).fill(`the templates folder ${realpathSync(after)}`));
+    expect(recorded.map((r) => r.identity_text)).toEqual(Array(4).fill(`the templates folder ${realpathSync(after)}`));
     const runs = await read<{ runs: number }>(
       paths.rawDatabase,
       "select count(distinct _run_id) as runs from order_system.orders",
