@@ -1,0 +1,80 @@
+// Every table of every page fits a 1440 px wide window: a reader never has to scroll a table sideways to find its
+// last columns (where the key figure often is: a waterfall's contribution, a scorecard's conflict incidents, an
+// evidence line's file and line). Measured in headless Chromium on the shared demo site: each table's scroll width
+// against the width of the box that would scroll it.
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { openSiteInBrowser, type SiteInBrowser } from "./helpers/browser.js";
+import { REPO_ROOT, sharedSite } from "./helpers/shared-site.js";
+
+/** Every page's route, from the reports folder; a parameterised page through one of its prerendered instances. */
+function routes(dir = path.join(REPO_ROOT, "reports"), prefix = ""): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...routes(full, `${prefix}/${name}`));
+    else if (name === "index.md") out.push(prefix || "/");
+    else if (/^\[.+\]\.md$/.test(name)) out.push(`${prefix}/${PARAMETER_EXAMPLES[`${prefix}/${name}`] ?? ""}`);
+    else if (name.endsWith(".md")) out.push(`${prefix}/${name.slice(0, -3)}`);
+  }
+  return out;
+}
+
+/** An instance of each parameterised page the demo company has. */
+const PARAMETER_EXAMPLES: Record<string, string> = {
+  "/channels/partners/[partner_id].md": "PA0011",
+  "/customers/segments/[segment].md": "at_risk",
+};
+
+interface TableWidth {
+  index: number;
+  tableWidth: number;
+  boxWidth: number;
+  lastColumn: string;
+}
+
+describe("page layout at 1440 px", () => {
+  let site: SiteInBrowser;
+  beforeAll(async () => {
+    site = await openSiteInBrowser((await sharedSite()).siteDir, 1440);
+    return () => site.close();
+  }, 120_000);
+
+  it("fits every table of every page in the page's width", async () => {
+    const pages = routes();
+    expect(pages).toContain("/channels/profitability");
+    expect(pages).toContain("/channels/partners/PA0011");
+    const offenders: string[] = [];
+    let tables = 0;
+    for (const route of pages) {
+      await site.browser.page.goto(`${site.url}${route}`, { waitUntil: "networkidle0", timeout: 120_000 });
+      // the tables are drawn once the page's data has loaded in the browser
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const widths = await site.browser.page.evaluate((): TableWidth[] =>
+        [...document.querySelectorAll("table")].map((table, index) => {
+          // the nearest box that scrolls or clips the table
+          let box = table.parentElement;
+          while (box && box !== document.body && !/(auto|scroll|hidden)/.test(getComputedStyle(box).overflowX)) {
+            box = box.parentElement;
+          }
+          const heads = [...table.querySelectorAll("th")].map((th) => th.innerText.trim().replace(/\s+/g, " "));
+          return {
+            index,
+            tableWidth: table.scrollWidth,
+            boxWidth: (box ?? document.body).clientWidth,
+            lastColumn: heads[heads.length - 1] ?? "",
+          };
+        }),
+      );
+      tables += widths.length;
+      for (const width of widths.filter((w) => w.tableWidth > w.boxWidth + 1)) {
+        offenders.push(
+          `${route} table ${width.index} (last column "${width.lastColumn}"): ${width.tableWidth} px in ${width.boxWidth} px`,
+        );
+      }
+    }
+    expect(tables).toBeGreaterThan(50);
+    expect(offenders).toEqual([]);
+  }, 900_000);
+});
