@@ -8,13 +8,12 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import puppeteer from "puppeteer-core";
 import type { Browser, Page } from "puppeteer-core";
 import { openDatabase, queryRows, quoteLiteral } from "../shared/warehouse/duckdb.js";
+import { isLoopbackUrl, offlineChromiumArgs, startRefusingProxy } from "./offline-chromium.js";
 import { serveStatic } from "./static-server.js";
 
 /** Where Chromium is looked for when neither `--chromium` nor CHROMIUM_PATH names it. */
@@ -142,16 +141,6 @@ const injectStyleScript = (css: string): string => `(() => {
   else document.addEventListener("DOMContentLoaded", add, { once: true });
 })()`;
 
-const isLoopbackUrl = (url: string): boolean => {
-  if (url.startsWith("data:") || url.startsWith("blob:") || url.startsWith("about:")) return true;
-  try {
-    const host = new URL(url).hostname;
-    return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
-  } catch {
-    return false;
-  }
-};
-
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -241,59 +230,12 @@ async function chineseFonts(): Promise<string[] | undefined> {
   }
 }
 
-/** Starts a "proxy" on 127.0.0.1 that records what it was asked for and refuses it. */
-async function startRefusingProxy(record: (target: string) => void) {
-  const sockets = new Set<Socket>();
-  const server = createServer((request, response) => {
-    record(request.url ?? "(unknown)");
-    response.writeHead(502).end();
-  });
-  server.on("connect", (request, socket: Socket) => {
-    record(`https://${request.url ?? "(unknown)"}`);
-    socket.end("HTTP/1.1 502 Bad Gateway\r\n\r\n");
-  });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 async function launchOfflineChromium(executablePath: string, proxyPort: number): Promise<Browser> {
   try {
     return await puppeteer.launch({
       executablePath,
       headless: true,
-      args: [
-        // Only ever opens our own site from loopback with every other host refused; as root there is no sandbox.
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication",
-        "--disable-domain-reliability",
-        "--disable-client-side-phishing-detection",
-        "--disable-default-apps",
-        "--no-pings",
-        "--disable-extensions",
-        "--font-render-hinting=none",
-        // Loopback is never proxied; everything else goes to the refusing proxy.
-        `--proxy-server=http://127.0.0.1:${proxyPort}`,
-      ],
+      args: [...offlineChromiumArgs(proxyPort), "--font-render-hinting=none"],
     });
   } catch (error) {
     throw new BriefPdfError(

@@ -12,6 +12,7 @@ import { planModels, type PlannedModel } from "./dag.js";
 import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
 import { describeFailures, runModelTests, storeTestResults, type TestOutcome } from "./model-tests.js";
 import { crashPoint } from "../shared/crash-points.js";
+import { modelProject } from "./typescript-model.js";
 import { PermanentError } from "../shared/errors.js";
 import { ATTRIBUTION_DEFAULTS, type AttributionSettings } from "../shared/config.js";
 import { resolveRiskSettings, type RiskSetting } from "../shared/risk-settings.js";
@@ -140,6 +141,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     const connection = db.connection;
     await connection.run(`attach ${quoteLiteral(options.rawPath)} as raw (read_only)`);
     const plan = await planModels(connection, models);
+    const project = modelProject(options.projectRoot);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
     await copyOperationalTables(connection, options.runId, {
       freshnessHours: options.freshnessHours ?? {},
@@ -152,7 +154,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       const { model } = planned;
       try {
         const target = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
-        if (model.script) await model.script.build(connection, target);
+        if (model.script) await model.script.build(connection, target, project);
         else await connection.run(`create table ${target} as\n${model.sql}`);
       } catch (error) {
         throw new ModelRunError(model, error);

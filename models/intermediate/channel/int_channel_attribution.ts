@@ -12,35 +12,18 @@
  * - Markov rows also carry the channel's removal effect (the share of the period's conversion probability lost
  *   without it) and the chain's conversion probability; a period in which nothing converted credits nothing.
  *
- * Like the CLV model, it imports nothing at load time but Node built-ins: the engine is loaded when the model builds.
+ * Like the CLV model, it imports nothing at load time but types: the engine is loaded from the project the runner
+ * hands it when the model builds.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Journey } from "../../../pipelines/transform/attribution/index.js";
-import type { TypeScriptModel } from "../../../pipelines/transform/typescript-model.js";
+import type { ModelProject, TypeScriptModel } from "../../../pipelines/transform/typescript-model.js";
 
 type Engine = typeof import("../../../pipelines/transform/attribution/index.js");
 
-const ENGINE_MODULE = join("pipelines", "transform", "attribution", "index.ts");
+/** The project's attribution engine, loaded when the model is built (see ModelProject). */
+const ENGINE_MODULE = "pipelines/transform/attribution/index.ts";
 const OUTPUT_ROWS = "__channel_attribution_rows";
-
-async function loadEngine(): Promise<Engine> {
-  // The project root is three folders up from models/intermediate/channel; a copied models folder falls back to
-  // the working directory (every entry point runs from the project root).
-  const candidates = [
-    join(fileURLToPath(new URL("../../../", import.meta.url)), ENGINE_MODULE),
-    join(process.cwd(), ENGINE_MODULE),
-  ];
-  const found = candidates.find((path) => existsSync(path));
-  if (!found) {
-    throw new Error(
-      `int_channel_attribution needs the attribution engine (${ENGINE_MODULE}); run the build from the project root`,
-    );
-  }
-  return (await import(pathToFileURL(found).href)) as Engine;
-}
 
 interface Period {
   readonly journeySource: string;
@@ -73,7 +56,7 @@ export default {
   grain:
     "one row per journey source, period, channel and attribution model (journey_source, period, channel_id, model)",
   reads: ["intermediate.int_attribution_journeys"],
-  async build(connection: DuckDBConnection, target: string): Promise<void> {
+  async build(connection: DuckDBConnection, target: string, project: ModelProject): Promise<void> {
     const settings = (
       await connection.runAndReadAll("select half_life_days, markov_order from ops.attribution_settings")
     ).getRowObjectsJS()[0];
@@ -101,7 +84,7 @@ export default {
         attributed_conversions double, attributed_value double, removal_effect double, value_removal_effect double,
         conversion_probability double, observed_conversions double, observed_value double
       )`);
-    const engine = await loadEngine();
+    const engine = await project.importModule<Engine>(ENGINE_MODULE);
     const appender = await connection.createAppender(OUTPUT_ROWS, "main", "temp");
     const appendNullable = (value: number | null | undefined) =>
       value === null || value === undefined ? appender.appendNull() : appender.appendDouble(value);

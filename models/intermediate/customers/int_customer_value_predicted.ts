@@ -13,15 +13,12 @@
  * - Fewer than MIN_FIT_CUSTOMERS customers, or fewer than MIN_REPEAT_CUSTOMERS repeat buyers for the spend model:
  *   the predictions stay null and model_status says why (tiers then rest on current value alone).
  *
- * The model imports nothing at load time but Node built-ins (the project's models folder may be copied elsewhere
- * and built from there); the fitter is loaded when the model is built.
+ * The model imports nothing at load time but types (the project's models folder may be copied elsewhere and built
+ * from there); the runner hands it the project, and the fitter is loaded from there when the model is built.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { BgNbdParams, GammaGammaParams, NelderMeadOptions } from "../../../pipelines/transform/clv/index.js";
-import type { TypeScriptModel } from "../../../pipelines/transform/typescript-model.js";
+import type { ModelProject, TypeScriptModel } from "../../../pipelines/transform/typescript-model.js";
 
 type Clv = typeof import("../../../pipelines/transform/clv/index.js");
 
@@ -50,23 +47,8 @@ export const MIN_REPEAT_CUSTOMERS = 5;
 /** Customers read and predicted per batch. */
 const BATCH_CUSTOMERS = 20_000;
 
-const CLV_MODULE = join("pipelines", "transform", "clv", "index.ts");
-
-async function loadClv(): Promise<Clv> {
-  // The project root is three folders up from models/intermediate/customers; a copied models folder falls back to
-  // the working directory (every entry point runs from the project root).
-  const candidates = [
-    join(fileURLToPath(new URL("../../../", import.meta.url)), CLV_MODULE),
-    join(process.cwd(), CLV_MODULE),
-  ];
-  const found = candidates.find((path) => existsSync(path));
-  if (!found) {
-    throw new Error(
-      `int_customer_value_predicted needs the CLV fitter (${CLV_MODULE}); run the build from the project root`,
-    );
-  }
-  return (await import(pathToFileURL(found).href)) as Clv;
-}
+/** The project's CLV fitter, loaded when the model is built (see ModelProject). */
+const CLV_MODULE = "pipelines/transform/clv/index.ts";
 
 /** FNV-1a hash of a customer id, as a fraction in [0, 1): a sample membership that never changes between runs. */
 export function sampleFraction(customerId: string): number {
@@ -221,7 +203,7 @@ export default {
   grain:
     "one row per customer with a purchase per prediction date (the reference date of the as-of month and of the 12 months before it)",
   reads: ["intermediate.int_customer_orders_numbered", "intermediate.int_calendar_months"],
-  async build(connection: DuckDBConnection, target: string): Promise<void> {
+  async build(connection: DuckDBConnection, target: string, project: ModelProject): Promise<void> {
     const months = await connection.runAndReadAll(
       `select strftime(month, '%Y-%m-%d'), strftime(reference_date, '%Y-%m-%d') from intermediate.int_calendar_months
        where months_before_as_of between 0 and ${PREDICTION_MONTHS - 1} order by month`,
@@ -244,7 +226,7 @@ export default {
       );
     `);
 
-    const clv = await loadClv();
+    const clv = await project.importModule<Clv>(CLV_MODULE);
     const fit: Fit = asOf
       ? await fitModels(clv, connection, asOf)
       : {

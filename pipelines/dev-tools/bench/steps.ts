@@ -13,6 +13,7 @@ import { buildWarehouse } from "../../transform/build-warehouse.js";
 import { planModels } from "../../transform/dag.js";
 import { discoverModels, LAYERS } from "../../transform/model-files.js";
 import { compileTests } from "../../transform/model-tests.js";
+import { modelProject } from "../../transform/typescript-model.js";
 import { buildReports } from "../../site/build-reports.js";
 import { refresh, runContext } from "../../orchestrate/refresh.js";
 import { templateStreams } from "../../extract/template-files.js";
@@ -251,7 +252,7 @@ export async function buildBareStep(args: {
     for (const { model } of plan) {
       const modelStarted = performance.now();
       const target = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
-      if (model.script) await model.script.build(c, target);
+      if (model.script) await model.script.build(c, target, modelProject(args.projectRoot));
       else await c.run(`create table ${target} as\n${model.sql}`);
       perModel.set(model.id, performance.now() - modelStarted);
     }

@@ -8,13 +8,12 @@
 //   3. a catch-all: Chromium is told to send everything not on loopback through a "proxy" on 127.0.0.1 that only
 //      records the host it was asked for and refuses. Whatever part of the browser made the request, it shows here.
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import puppeteer from "puppeteer-core";
 import type { Browser, Page, Target } from "puppeteer-core";
+import { isLoopbackUrl, offlineChromiumArgs, startRefusingProxy } from "../../../pipelines/site/offline-chromium.js";
 import { serveStatic } from "../../../pipelines/site/static-server.js";
 
 export const CHROMIUM_PATH = "/usr/bin/chromium";
@@ -35,16 +34,6 @@ export interface WatchedBrowser {
   close(): Promise<void>;
 }
 
-const isLoopback = (url: string): boolean => {
-  if (url.startsWith("data:") || url.startsWith("blob:") || url.startsWith("about:")) return true;
-  try {
-    const host = new URL(url).hostname;
-    return host === "127.0.0.1" || host === "localhost" || host === "[::1]";
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Debian's Chromium asks update.googleapis.com/service/update2 for component updates at start-up even with
  * --disable-component-update (checked: no switch stops it). Only the browser process calls that endpoint; a web page
@@ -52,32 +41,6 @@ const isLoopback = (url: string): boolean => {
  */
 const isBrowserInternal = (target: string): boolean =>
   target === "connect://update.googleapis.com:443" || target.startsWith("http://update.googleapis.com/service/update2");
-
-/** Starts the recording proxy; every request or CONNECT it receives is an attempt to reach another host. */
-async function startTrapProxy(record: (target: string) => void) {
-  const sockets = new Set<Socket>();
-  const server = createServer((request, response) => {
-    record(request.url ?? "(unknown)");
-    response.writeHead(502).end();
-  });
-  server.on("connect", (request, socket: Socket) => {
-    record(`connect://${request.url ?? "(unknown)"}`);
-    socket.end("HTTP/1.1 502 Bad Gateway\r\n\r\n");
-  });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** Launches Chromium with a fresh profile and one page, recording outside requests and console errors. */
 export async function launchWatchedBrowser(): Promise<WatchedBrowser> {
@@ -87,9 +50,9 @@ export async function launchWatchedBrowser(): Promise<WatchedBrowser> {
   const failedResponses: string[] = [];
   const watchedTargets: string[] = [];
   const recordRequest = (url: string): void => {
-    if (!isLoopback(url)) outsideRequests.push(url);
+    if (!isLoopbackUrl(url)) outsideRequests.push(url);
   };
-  const proxy = await startTrapProxy((target) =>
+  const proxy = await startRefusingProxy((target) =>
     (isBrowserInternal(target) ? browserInternalRequests : outsideRequests).push(`(via proxy) ${target}`),
   );
   if (!existsSync(CHROMIUM_PATH)) {
@@ -100,28 +63,8 @@ export async function launchWatchedBrowser(): Promise<WatchedBrowser> {
     executablePath: CHROMIUM_PATH,
     headless: true,
     userDataDir,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      // Chromium's own background traffic (network time, component updates, ...) is not the site's; keep it off
-      // so the trap below only ever sees what the site asks for.
-      "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate,AutofillServerCommunication",
-      "--disable-domain-reliability",
-      "--disable-client-side-phishing-detection",
-      "--disable-default-apps",
-      "--no-pings",
-      "--disable-extensions",
-      "--disable-component-extensions-with-background-pages",
-      `--user-data-dir=${userDataDir}`,
-      // Loopback stays direct (Chromium never proxies it); anything else goes to the recording trap.
-      `--proxy-server=http://127.0.0.1:${proxy.port}`,
-    ],
+    // Anything not on loopback goes to the recording proxy, which refuses it.
+    args: ["--headless", `--user-data-dir=${userDataDir}`, ...offlineChromiumArgs(proxy.port)],
   });
 
   const watchTarget = async (target: Target): Promise<void> => {
