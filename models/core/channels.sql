@@ -8,10 +8,24 @@ channels as (
 
 ),
 
+orders as (
+
+    select * from staging.stg_order_system__orders
+
+),
+
+first_orders as (
+
+    select channel_id, cast(min(ordered_at) as date) as first_order_date
+    from orders
+    group by all
+
+),
+
 final as (
 
     select
-        channel_id,
+        channels.channel_id,
         channel_name,
         channel_type,
         -- the plan's three families: traditional partners (二.2), emerging channels (二.3), direct sales
@@ -23,13 +37,17 @@ final as (
         platform_fee_rate,
         commission_rate,
         monthly_management_cost,
+        is_terms_stated,
         is_online,
         -- partner channels sell in to a partner who resells (sell-through arrives in partner files)
         channel_type in ('distributor', 'agent', 'retailer') as is_partner_channel,
-        launched_date,
+        -- optional in the contract: a channel without a launch date counts from its first order
+        coalesce(channels.launched_date, first_orders.first_order_date) as launched_date,
         updated_at
 
     from channels
+    left join first_orders
+        on channels.channel_id = first_orders.channel_id
 
 )
 

@@ -8,10 +8,25 @@ customers as (
 
 ),
 
+orders as (
+
+    select * from staging.stg_order_system__orders
+
+),
+
+first_orders as (
+
+    select customer_id, min(ordered_at) as first_ordered_at
+    from orders
+    where customer_id is not null
+    group by all
+
+),
+
 final as (
 
     select
-        customer_id,
+        customers.customer_id,
         region_id,
         acquisition_channel_id,
         referred_by_customer_id,
@@ -24,11 +39,15 @@ final as (
         industry,
         age_band,
         referred_by_customer_id is not null as is_referred,
-        cast(created_at as date) as created_date,
-        created_at,
+        -- optional in the contract: a customer the CRM gives no creation date counts as acquired at their first order
+        -- (one who never ordered, when the CRM last changed the record)
+        cast(coalesce(customers.created_at, first_orders.first_ordered_at, customers.updated_at) as date) as created_date,
+        coalesce(customers.created_at, first_orders.first_ordered_at, customers.updated_at) as created_at,
         updated_at
 
     from customers
+    left join first_orders
+        on customers.customer_id = first_orders.customer_id
 
 )
 

@@ -16,9 +16,26 @@ export interface TemplateTable extends SourceTable {
   readonly fileName: string;
 }
 
+/**
+ * A table as a template file delivers it: the change-tracking column (`updated_at`) that API sources need for their
+ * incremental extracts is optional, since a file is loaded whole and its rows are as new as the file.
+ */
+function asFileTable(table: TableSpec): TableSpec {
+  if (!table.cursorColumn) return table;
+  return {
+    ...table,
+    columns: table.columns.map((c) =>
+      c.name === table.cursorColumn
+        ? { ...c, nullable: true, whenMissing: "nothing: a file's rows are as new as the file, which is loaded whole" }
+        : c,
+    ),
+  };
+}
+
 /** One template per source table: each file lands in the same raw table its source system would fill. */
 export const TEMPLATE_TABLES: readonly TemplateTable[] = SOURCE_TABLES.map((entry) => ({
   ...entry,
+  table: asFileTable(entry.table),
   fileName: `${entry.table.name}.csv`,
 }));
 
@@ -90,8 +107,14 @@ export function refuseToOverwrite(dir: string, options: { overwrite?: boolean } 
   }
 }
 
-/** The folder's README: how to fill and configure the templates, then every file's columns. */
+/** A markdown table cell: pipes escaped, so a note cannot break the table. */
+function cell(text: string): string {
+  return text.replaceAll("|", "\\|");
+}
+
+/** The folder's README: how to fill and configure the templates, which files and columns are needed, every file's columns. */
 export function templatesReadme(preface: readonly string[] = []): string {
+  const needed = TEMPLATE_TABLES.filter(({ table }) => !table.whenAbsent).map(({ fileName }) => `\`${fileName}\``);
   return [
     "# Warehouse templates",
     "",
@@ -102,22 +125,82 @@ export function templatesReadme(preface: readonly string[] = []): string {
     "Each file is loaded once (by content); a changed file is loaded again and its rows replace earlier",
     "rows with the same key. Rows that break the contract go to quarantine with the line and the reason.",
     "",
+    "## What you need, and what each optional part gives",
+    "",
+    `Needed for any figure: ${needed.join(", ")}. Every other file is optional; leave it out and the`,
+    "warehouse publishes without what it feeds (below). An optional column may be left empty or left out of the",
+    "header altogether; the last column of each table below says what the warehouse does then. Required columns",
+    "must be filled on every line, or the line goes to quarantine with the reason.",
+    "",
+    "| file | without it |",
+    "| --- | --- |",
+    ...TEMPLATE_TABLES.filter(({ table }) => table.whenAbsent).map(
+      ({ table, fileName }) => `| ${fileName} | ${cell(table.whenAbsent ?? "")} |`,
+    ),
+    "",
+    ...WEB_SHOP_MAPPING,
     ...TEMPLATE_TABLES.flatMap(({ table, fileName }) => [
       `## ${fileName}`,
       "",
       table.description,
+      table.whenAbsent ? `Optional file: without it, ${table.whenAbsent}.` : "Needed.",
       "",
       `Key: ${table.primaryKey.join(" + ")}`,
       "",
-      "| column | type | required | allowed values |",
-      "| --- | --- | --- | --- |",
+      "| column | type | required | allowed values | if empty or left out |",
+      "| --- | --- | --- | --- | --- |",
       ...table.columns.map(
-        (c) => `| ${c.name} | ${c.type} | ${c.nullable ? "no" : "yes"} | ${c.values ? c.values.join(", ") : ""} |`,
+        (c) =>
+          `| ${c.name} | ${c.type} | ${c.nullable ? "no" : "yes"} | ${c.values ? c.values.join(", ") : ""} | ${cell(
+            c.nullable ? (c.whenMissing ?? "empty") : "the line is quarantined",
+          )} |`,
       ),
       "",
     ]),
   ].join("\n");
 }
+
+/**
+ * A worked example: a typical web-shop export (one line per invoice line, cancellations as negative lines, guest
+ * checkouts, no price list, no costs) mapped into the templates. The shape is that of the public Online Retail data
+ * sets (InvoiceNo, StockCode, Description, Quantity, InvoiceDate, UnitPrice, CustomerID, Country).
+ */
+const WEB_SHOP_MAPPING: readonly string[] = [
+  "## Worked example: a web shop's invoice export",
+  "",
+  "A web shop typically exports one line per invoice line:",
+  "",
+  "```",
+  "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country",
+  "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26,2.55,17850,United Kingdom",
+  "C536379,D,Discount,-1,2010-12-01 09:41,27.5,14527,United Kingdom",
+  "536544,21774,DECORATIVE CATS BATHROOM BOTTLE,1,2010-12-01 14:32,2.51,,United Kingdom",
+  "```",
+  "",
+  "Mapped into five files (every other file left out):",
+  "",
+  "| template | from the export |",
+  "| --- | --- |",
+  "| `channels.csv` | one line you write: `WEB,Web shop,ecommerce_platform,true` (fees and costs left out: counted as 0, with a warning) |",
+  "| `regions.csv` | one line per distinct `Country`: `region_id` and `region_name` both the country (no Chinese name, area or population) |",
+  "| `products.csv` | one line per distinct `StockCode`: `product_id` and `sku` = StockCode, `product_name` = Description; no `unit_cost`, so margins show as unknown |",
+  "| `orders.csv` | one line per `InvoiceNo`: `order_id` = InvoiceNo, `ordered_at` = InvoiceDate as `2010-12-01T08:26:00`, `channel_id` = `WEB`, `customer_id` = CustomerID (empty for a guest checkout), `ship_to_region_id` = Country, `status` = `completed` (a `C…` invoice is a completed cancellation document: its negative lines net the revenue), no `currency` (set `reporting.currency` instead) |",
+  "| `order_lines.csv` | one line per export line: `order_line_id` = InvoiceNo + `-` + the line's number within the invoice, `order_id` = InvoiceNo, `product_id` = StockCode, `quantity` = Quantity (negative on cancellations), `unit_price` = UnitPrice (up to 4 decimals); `line_amount` left out: quantity × price, to the cent |",
+  "| `customers.csv` | one line per distinct CustomerID: `customer_id`, `region_id` = its Country; nothing else is needed |",
+  "",
+  "and in the config:",
+  "",
+  "```yaml",
+  "reporting:",
+  "  currency: { code: GBP }     # every amount is in pounds; the warehouse converts nothing",
+  "sources:",
+  "  templates: { dir: shop-exports }",
+  "```",
+  "",
+  "`npm run refresh` then publishes; guest checkouts count in channel figures and stay out of the customer pages,",
+  "and the run lists every warning (guest orders, channels without stated terms, products without cost).",
+  "",
+];
 
 /** Writes an empty template per table (header + commented example row) and a README; returns the files written. */
 export function writeTemplates(dir: string, options: { overwrite?: boolean } = {}): string[] {

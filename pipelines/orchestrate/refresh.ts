@@ -5,7 +5,13 @@
  * data); a failing model, test or report stops the run before anything readers see is touched.
  */
 import { mkdirSync } from "node:fs";
-import { DEFAULT_FRESHNESS_HOURS, resolvePaths, type WarehouseConfig, type WarehousePaths } from "../shared/config.js";
+import {
+  DEFAULT_FRESHNESS_HOURS,
+  reportingCurrency,
+  resolvePaths,
+  type WarehouseConfig,
+  type WarehousePaths,
+} from "../shared/config.js";
 import { describeFileLoad, loadFileStream, type FileLoadResult } from "../load/file-loader.js";
 import { ensureRawTables } from "../load/raw-tables.js";
 import { SOURCE_TABLES } from "../shared/contracts/source-tables.js";
@@ -164,6 +170,7 @@ export async function buildModelsAndPublish(ctx: RunContext): Promise<void> {
         freshnessHours: { "*": DEFAULT_FRESHNESS_HOURS, ...ctx.config.freshness_hours },
         riskSettings: resolveRiskSettings(ctx.config.risks),
         attributionSettings: ctx.config.attribution,
+        reportingCurrency: reportingCurrency(ctx.config.reporting),
         onModel: ({ model, index, total, ms }) => ctx.log(`  [${index}/${total}] ${model.model.id} (${ms} ms)`),
       }),
     (r) => r.models.length,

@@ -104,6 +104,36 @@ const attributionSchema = z.strictObject({
 export const ATTRIBUTION_DEFAULTS = { half_life_days: 7, lookback_days: 90, markov_order: 1 } as const;
 export type AttributionSettings = z.infer<typeof attributionSchema>;
 
+/**
+ * The currency every amount in the warehouse is in. The warehouse converts nothing: an order in another currency stops
+ * the publish (convert before loading). `symbol` is what pages and the brief put beside amounts.
+ */
+const reportingSchema = z.strictObject({
+  currency: z
+    .strictObject({
+      code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code in capitals, e.g. CNY, GBP, EUR"),
+      symbol: z.string().min(1).max(4).optional(),
+    })
+    .default({ code: "CNY" }),
+});
+export type ReportingSettings = z.infer<typeof reportingSchema>;
+
+/** Symbols of common currencies, for a config that gives only the code. */
+const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = {
+  CNY: "¥",
+  USD: "$",
+  EUR: "€",
+  GBP: "£",
+  JPY: "¥",
+  HKD: "HK$",
+};
+
+/** The reporting currency's code and symbol (the code itself where no symbol is given or known). */
+export function reportingCurrency(settings: ReportingSettings): { code: string; symbol: string } {
+  const { code, symbol } = settings.currency;
+  return { code, symbol: symbol ?? CURRENCY_SYMBOLS[code] ?? code };
+}
+
 const scheduleSchema = z.strictObject({
   /** When the nightly refresh runs (cron syntax, as node-cron reads it). */
   cron: z
@@ -183,6 +213,8 @@ export const configSchema = z.strictObject({
   risks: risksSchema.default({}),
   /** The attribution marts' settings. */
   attribution: attributionSchema.default({ ...ATTRIBUTION_DEFAULTS }),
+  /** The reporting currency (default CNY). */
+  reporting: reportingSchema.default({ currency: { code: "CNY" } }),
   /** Folder for the raw database, the published warehouse and the demo's generated sources. */
   data_dir: z.string().default("data"),
   /** Where the report site is published (a link to the current complete site). */

@@ -58,6 +58,8 @@ export interface BuildOptions {
   readonly riskSettings?: readonly RiskSetting[];
   /** The attribution marts' settings (ops.attribution_settings); the defaults when not given. */
   readonly attributionSettings?: AttributionSettings;
+  /** The reporting currency (ops.reporting_settings); CNY when not given. */
+  readonly reportingCurrency?: { readonly code: string; readonly symbol: string };
   readonly onModel?: (event: { model: PlannedModel; index: number; total: number; ms: number }) => void;
 }
 
@@ -73,6 +75,7 @@ interface OperationalSettings {
   readonly freshnessHours: Readonly<Record<string, number>>;
   readonly riskSettings: readonly RiskSetting[];
   readonly attributionSettings: AttributionSettings;
+  readonly reportingCurrency: { readonly code: string; readonly symbol: string };
 }
 
 /**
@@ -109,7 +112,12 @@ async function copyOperationalTables(
         response_en varchar not null
     );
     create table ops.attribution_settings (half_life_days double, lookback_days integer, markov_order integer);
+    create table ops.reporting_settings (currency_code varchar not null, currency_symbol varchar not null);
   `);
+  await connection.run("insert into ops.reporting_settings values ($1, $2)", [
+    settings.reportingCurrency.code,
+    settings.reportingCurrency.symbol,
+  ]);
   for (const [source, hours] of Object.entries(settings.freshnessHours)) {
     await connection.run("insert into ops.freshness_limits values ($1, $2)", [source, hours]);
   }
@@ -147,6 +155,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       freshnessHours: options.freshnessHours ?? {},
       riskSettings: options.riskSettings ?? resolveRiskSettings(),
       attributionSettings: options.attributionSettings ?? { ...ATTRIBUTION_DEFAULTS },
+      reportingCurrency: options.reportingCurrency ?? { code: "CNY", symbol: "¥" },
     });
     let index = 0;
     for (const planned of plan) {

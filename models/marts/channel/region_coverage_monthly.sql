@@ -38,6 +38,12 @@ orders as (
 
 ),
 
+partners as (
+
+    select * from core.partners
+
+),
+
 coverage as (
 
     select
@@ -153,8 +159,11 @@ final as (
         authorised_partners > 0 as is_covered,
         customers + leads_last_12_months + online_orders_last_12_months + direct_orders_last_12_months > 0
             as has_demand,
+        -- a company selling through no partners at all (a web shop) has no outlet network with gaps in it: no region
+        -- of it is a blind spot
         authorised_partners = 0
         and customers + leads_last_12_months + online_orders_last_12_months + direct_orders_last_12_months > 0
+        and (select count(*) from partners) > 0
             as is_blind_spot,
         month,
         reference_date

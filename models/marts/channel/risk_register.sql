@@ -584,7 +584,8 @@ coverage_gap as (
         'current' as period,
         count(*) filter (where is_blind_spot) as indicator_value,
         count(*) filter (where is_blind_spot) as items,
-        sum(revenue_last_12_months) filter (where is_blind_spot) as money_at_stake,
+        -- a region's revenue can net below 0 (a bad-debt adjustment): it puts nothing at stake
+        sum(greatest(revenue_last_12_months, 0)) filter (where is_blind_spot) as money_at_stake,
         string_agg(coalesce(region_name_zh, region_name), '、' order by region_id) filter (where is_blind_spot)
             as detail
 

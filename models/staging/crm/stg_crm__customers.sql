@@ -15,7 +15,8 @@ renamed as (
         trim(region_id) as region_id,
         nullif(trim(acquisition_channel_id), '') as acquisition_channel_id,
         nullif(trim(referred_by_customer_id), '') as referred_by_customer_id,
-        lower(trim(customer_type)) as customer_type,
+        -- optional in the contract: a customer of unknown type counts as a consumer
+        coalesce(nullif(lower(trim(customer_type)), ''), 'consumer') as customer_type,
         -- personal data: kept in the warehouse, never carried into marts
         trim(name) as customer_name,
         nullif(lower(trim(email)), '') as email,

@@ -14,9 +14,14 @@ renamed as (
         trim(channel_id) as channel_id,
         trim(channel_name) as channel_name,
         lower(trim(channel_type)) as channel_type,
-        cast(platform_fee_rate as double) as platform_fee_rate,
-        cast(commission_rate as double) as commission_rate,
-        cast(monthly_management_cost as decimal(18, 2)) as monthly_management_cost,
+        -- terms a company does not state count as 0 (contribution then counts no such cost); is_terms_stated says so
+        -- and a warning names the channel
+        coalesce(cast(platform_fee_rate as double), 0) as platform_fee_rate,
+        coalesce(cast(commission_rate as double), 0) as commission_rate,
+        coalesce(cast(monthly_management_cost as decimal(18, 2)), 0) as monthly_management_cost,
+        platform_fee_rate is not null
+        and commission_rate is not null
+        and monthly_management_cost is not null as is_terms_stated,
         cast(is_online as boolean) as is_online,
         cast(launched_on as date) as launched_date,
         cast(updated_at as timestamp) as updated_at,

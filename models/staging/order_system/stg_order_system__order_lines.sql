@@ -18,8 +18,12 @@ renamed as (
         cast(quantity as integer) as quantity,
         -- web shops price to 4 decimals; what was charged (line_amount) stays in cents
         cast(unit_price as decimal(18, 4)) as unit_price,
-        cast(discount_amount as decimal(18, 2)) as discount_amount,
-        cast(line_amount as decimal(18, 2)) as line_amount,
+        -- optional in the contract: an export without discounts has none; without a line amount it is what was charged
+        coalesce(cast(discount_amount as decimal(18, 2)), 0) as discount_amount,
+        coalesce(
+            cast(line_amount as decimal(18, 2)),
+            cast(round(quantity * cast(unit_price as decimal(18, 4)) - coalesce(discount_amount, 0), 2) as decimal(18, 2))
+        ) as line_amount,
         cast(updated_at as timestamp) as updated_at,
         _loaded_at as loaded_at
 

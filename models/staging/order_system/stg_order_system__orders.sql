@@ -18,7 +18,10 @@ renamed as (
         nullif(trim(customer_id), '') as customer_id,
         trim(ship_to_region_id) as ship_to_region_id,
         lower(trim(status)) as status,
-        upper(trim(currency)) as currency,
+        -- optional in the contract: an order that names no currency is in the reporting currency (config)
+        coalesce(
+            nullif(upper(trim(currency)), ''), (select any_value(currency_code) from ops.reporting_settings)
+        ) as currency,
         cast(ordered_at as timestamp) as ordered_at,
         cast(updated_at as timestamp) as updated_at,
         _loaded_at as loaded_at

@@ -17,7 +17,7 @@ renamed as (
         -- partner files type skus by hand in any case: they are matched on the upper-cased key
         upper(trim(sku)) as sku_key,
         trim(product_name) as product_name,
-        lower(trim(category)) as category,
+        coalesce(nullif(lower(trim(category)), ''), 'uncategorised') as category,
         -- null when the source keeps no cost: unknown, never 0
         cast(unit_cost as decimal(18, 2)) as unit_cost,
         cast(launched_on as date) as launched_date,

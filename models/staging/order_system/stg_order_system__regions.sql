@@ -13,8 +13,9 @@ renamed as (
     select
         trim(region_id) as region_id,
         trim(region_name) as region_name,
-        trim(region_name_zh) as region_name_zh,
-        trim(area) as area,
+        -- optional in the contract: a company without Chinese names shows its own, one without areas one area
+        coalesce(nullif(trim(region_name_zh), ''), trim(region_name)) as region_name_zh,
+        coalesce(nullif(trim(area), ''), 'Unassigned') as area,
         cast(population_millions as double) as population_millions,
         cast(updated_at as timestamp) as updated_at,
         _loaded_at as loaded_at

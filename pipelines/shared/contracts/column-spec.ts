@@ -24,6 +24,11 @@ export interface ColumnSpec {
   readonly identifier?: boolean;
   /** The value the CSV template's example row shows, where the generic one would not explain the column. */
   readonly example?: string;
+  /**
+   * For an optional column: what it enables, and what the warehouse does when it is empty or absent (shown in the
+   * templates README, so a company mapping its exports knows what leaving it out costs).
+   */
+  readonly whenMissing?: string;
 }
 
 export interface TableSpec {
@@ -39,6 +44,11 @@ export interface TableSpec {
    * table exists all the same, empty, so the models reading it still run.
    */
   readonly optional?: boolean;
+  /**
+   * What a company without this table loses (templates README). Absent: the table is needed for the warehouse's
+   * core figures (orders, their lines, products, channels, regions).
+   */
+  readonly whenAbsent?: string;
 }
 
 export const duckdbTypeOf: Record<ColumnType, string> = {

@@ -20,13 +20,21 @@ export const INDUSTRIES = [
 
 export const customers: TableSpec = {
   name: "customers",
+  whenAbsent:
+    "needed as soon as orders name a customer_id (an order naming an unknown customer stops the publish); a shop with only guest checkouts can leave it out",
   description: "Consumers and business customers, with segment attributes and contact details (personal data).",
   primaryKey: ["customer_id"],
   cursorColumn: "updated_at",
   columns: [
     { name: "customer_id", type: "text" },
-    { name: "customer_type", type: "text", values: ["consumer", "business"] },
-    { name: "name", type: "text" },
+    {
+      name: "customer_type",
+      type: "text",
+      values: ["consumer", "business"],
+      nullable: true,
+      whenMissing: "the customer counts as a consumer",
+    },
+    { name: "name", type: "text", nullable: true, whenMissing: "nothing: names are personal data no page shows" },
     { name: "email", type: "text", nullable: true },
     { name: "phone", type: "text", nullable: true },
     { name: "address", type: "text", nullable: true },
@@ -35,13 +43,19 @@ export const customers: TableSpec = {
     { name: "age_band", type: "text", nullable: true, values: AGE_BANDS },
     { name: "acquisition_channel_id", type: "text", nullable: true },
     { name: "referred_by_customer_id", type: "text", nullable: true },
-    { name: "created_at", type: "timestamp" },
+    {
+      name: "created_at",
+      type: "timestamp",
+      nullable: true,
+      whenMissing: "the customer counts as acquired at their first order",
+    },
     updatedAt,
   ],
 };
 
 export const interactions: TableSpec = {
   name: "interactions",
+  whenAbsent: "no interaction signals in churn reasons",
   description: "CRM interactions: calls, visits, messages, events.",
   primaryKey: ["interaction_id"],
   cursorColumn: "updated_at",
@@ -58,6 +72,7 @@ export const interactions: TableSpec = {
 
 export const tickets: TableSpec = {
   name: "tickets",
+  whenAbsent: "no service-ticket signals in churn reasons",
   description: "Service tickets (complaints, questions) and how they were resolved.",
   primaryKey: ["ticket_id"],
   cursorColumn: "updated_at",
@@ -75,6 +90,7 @@ export const tickets: TableSpec = {
 
 export const surveys: TableSpec = {
   name: "surveys",
+  whenAbsent: "no satisfaction, NPS or referral figures",
   description: "Survey answers: satisfaction (1-5) and likelihood to recommend (NPS, 0-10).",
   primaryKey: ["survey_id"],
   cursorColumn: "updated_at",
@@ -91,6 +107,7 @@ export const surveys: TableSpec = {
 
 export const leads: TableSpec = {
   name: "leads",
+  whenAbsent: "no lead conversion per region and channel",
   description: "Leads and enquiries by region and source channel, and whether they became customers.",
   primaryKey: ["lead_id"],
   cursorColumn: "updated_at",
@@ -115,6 +132,7 @@ export const TOUCH_TYPES = ["impression", "click", "visit", "enquiry"] as const;
  */
 export const touches: TableSpec = {
   name: "touches",
+  whenAbsent: "no attribution from CRM touches (a paths file can still feed it)",
   description:
     "Marketing touches per person and channel (impression, click, visit, enquiry), with time; of customers and of prospects who never bought.",
   primaryKey: ["touch_id"],

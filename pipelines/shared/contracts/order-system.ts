@@ -46,9 +46,19 @@ export const regions: TableSpec = {
   columns: [
     { name: "region_id", type: "text" },
     { name: "region_name", type: "text" },
-    { name: "region_name_zh", type: "text" },
-    { name: "area", type: "text" },
-    { name: "population_millions", type: "double" },
+    {
+      name: "region_name_zh",
+      type: "text",
+      nullable: true,
+      whenMissing: "the pages show the region's own name where they would show the Chinese one",
+    },
+    {
+      name: "area",
+      type: "text",
+      nullable: true,
+      whenMissing: "the region counts under the area `Unassigned` in the area breakdowns",
+    },
+    { name: "population_millions", type: "double", nullable: true, whenMissing: "nothing is computed per head" },
     updatedAt,
   ],
 };
@@ -63,16 +73,38 @@ export const channels: TableSpec = {
     { name: "channel_name", type: "text" },
     { name: "channel_type", type: "text", values: CHANNEL_TYPES },
     { name: "is_online", type: "boolean" },
-    { name: "platform_fee_rate", type: "double" },
-    { name: "commission_rate", type: "double" },
-    { name: "monthly_management_cost", type: "money" },
-    { name: "launched_on", type: "date" },
+    {
+      name: "platform_fee_rate",
+      type: "double",
+      nullable: true,
+      whenMissing: "the channel's platform fees count as 0 in its contribution; a warning names the channel",
+    },
+    {
+      name: "commission_rate",
+      type: "double",
+      nullable: true,
+      whenMissing: "commissions count as 0 in the channel's contribution; a warning names the channel",
+    },
+    {
+      name: "monthly_management_cost",
+      type: "money",
+      nullable: true,
+      whenMissing: "the channel's management cost counts as 0 in its contribution; a warning names the channel",
+    },
+    {
+      name: "launched_on",
+      type: "date",
+      nullable: true,
+      whenMissing: "the channel counts as launched in the month of its first order",
+    },
     updatedAt,
   ],
 };
 
 export const partners: TableSpec = {
   name: "partners",
+  whenAbsent:
+    "no partner pages, sell-in vs sell-through or territory checks (窜货); needed when orders name a partner_id",
   description: "Channel partners (distributors, agents, retailers) and their outlets.",
   primaryKey: ["partner_id"],
   cursorColumn: "updated_at",
@@ -91,6 +123,7 @@ export const partners: TableSpec = {
 
 export const partnerTerritories: TableSpec = {
   name: "partner_territories",
+  whenAbsent: "no territory checks (窜货 / cross-territory sales) and no partner coverage",
   description: "Regions a partner is authorised to sell into, and when.",
   primaryKey: ["partner_id", "region_id", "valid_from"],
   cursorColumn: "updated_at",
@@ -112,16 +145,28 @@ export const products: TableSpec = {
     { name: "product_id", type: "text" },
     { name: "sku", type: "text" },
     { name: "product_name", type: "text" },
-    { name: "category", type: "text" },
+    { name: "category", type: "text", nullable: true, whenMissing: "the product counts as `uncategorised`" },
     // a shop that keeps no costs leaves it empty: the warehouse then shows margins as unknown, never as 100%
-    { name: "unit_cost", type: "money", nullable: true },
-    { name: "launched_on", type: "date" },
+    {
+      name: "unit_cost",
+      type: "money",
+      nullable: true,
+      whenMissing:
+        "enables margins and contribution; where it is empty they are unknown (empty), never 100%, and the revenue concerned is shown beside them",
+    },
+    {
+      name: "launched_on",
+      type: "date",
+      nullable: true,
+      whenMissing: "the product counts as launched on the day of its first order",
+    },
     updatedAt,
   ],
 };
 
 export const priceList: TableSpec = {
   name: "price_list",
+  whenAbsent: "no discount depth and no below-floor-price checks (a web shop without a price list simply has none)",
   description: "List price, partner (dealer) price and the floor below which nobody may resell.",
   primaryKey: ["product_id", "valid_from"],
   cursorColumn: "updated_at",
@@ -138,6 +183,7 @@ export const priceList: TableSpec = {
 
 export const rebatePolicies: TableSpec = {
   name: "rebate_policies",
+  whenAbsent: "rebates count as 0 in partner channels' contribution",
   description: "Rebates a channel's partners earn, as a rate on sell-in revenue above a monthly threshold.",
   primaryKey: ["policy_id"],
   cursorColumn: "updated_at",
@@ -161,11 +207,31 @@ export const orders: TableSpec = {
     { name: "order_id", type: "text" },
     { name: "ordered_at", type: "timestamp" },
     { name: "channel_id", type: "text" },
-    { name: "partner_id", type: "text", nullable: true },
-    { name: "customer_id", type: "text", nullable: true },
+    {
+      name: "partner_id",
+      type: "text",
+      nullable: true,
+      whenMissing:
+        "for sell-in to a distributor, agent or retailer: enables sell-in vs sell-through and the territory checks",
+    },
+    {
+      name: "customer_id",
+      type: "text",
+      nullable: true,
+      whenMissing:
+        "a guest checkout: it counts in the channel figures and stays out of the customer pages, which show guest revenue apart",
+    },
     { name: "ship_to_region_id", type: "text" },
     { name: "status", type: "text", values: ["completed", "cancelled"] },
-    { name: "currency", type: "text", values: ["CNY"] },
+    {
+      name: "currency",
+      type: "text",
+      nullable: true,
+      identifier: true,
+      example: "CNY",
+      whenMissing:
+        "the order is in the reporting currency (config `reporting.currency`, default CNY); an order in another currency stops the publish: convert it before loading",
+    },
     updatedAt,
   ],
 };
@@ -183,14 +249,21 @@ export const orderLines: TableSpec = {
     // web shops price to 4 decimals (0.0125 a gram); the charged amounts stay in cents. Zero (a sample, a gift) and
     // negative (a cancellation, a bad-debt adjustment) are real lines, as are negative quantities and amounts.
     { name: "unit_price", type: "double" },
-    { name: "discount_amount", type: "money" },
-    { name: "line_amount", type: "money" },
+    { name: "discount_amount", type: "money", nullable: true, whenMissing: "no discount (0)" },
+    {
+      name: "line_amount",
+      type: "money",
+      nullable: true,
+      whenMissing: "quantity × unit_price − discount_amount, to the cent",
+    },
     updatedAt,
   ],
 };
 
 export const returns: TableSpec = {
   name: "returns",
+  whenAbsent:
+    "returns sent as negative order lines or cancellation documents are still netted; without this file there are no return reasons",
   description: "Returned goods against an order line, with the refund and the stated reason.",
   primaryKey: ["return_id"],
   cursorColumn: "updated_at",
@@ -211,6 +284,7 @@ export const returns: TableSpec = {
 
 export const marketingSpend: TableSpec = {
   name: "marketing_spend",
+  whenAbsent: "no marketing cost per channel: contribution counts none, and cost per new customer is unknown",
   description: "Marketing spend and the traffic it bought, per channel, region and month.",
   primaryKey: ["spend_id"],
   cursorColumn: "updated_at",
@@ -227,6 +301,7 @@ export const marketingSpend: TableSpec = {
 
 export const targets: TableSpec = {
   name: "targets",
+  whenAbsent: "no goals pages (goals vs actuals)",
   description:
     "SMART goals: a target value for a metric, for a scope (company, channel type, channel, region) and period.",
   primaryKey: ["target_id"],

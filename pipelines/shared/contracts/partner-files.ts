@@ -6,6 +6,7 @@ import type { TableSpec } from "./column-spec.js";
 
 export const sellThrough: TableSpec = {
   name: "sell_through",
+  whenAbsent: "no sell-through: partner pages show sell-in only",
   description: "One line per partner sale to an end customer: date, product, quantity, resale price, delivery region.",
   primaryKey: ["partner_id", "sale_id"],
   columns: [
