@@ -13,7 +13,8 @@ import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
 import { describeFailures, runModelTests, storeTestResults, type TestOutcome } from "./model-tests.js";
 import { crashPoint } from "../shared/crash-points.js";
 import { modelProject } from "./typescript-model.js";
-import { PermanentError } from "../shared/errors.js";
+import { LOAD_ERROR_CLASSES, PermanentError } from "../shared/errors.js";
+import { publishedReasonSql } from "../load/quarantine-reasons.js";
 import { ATTRIBUTION_DEFAULTS, type AttributionSettings } from "../shared/config.js";
 import { resolveRiskSettings, type RiskSetting } from "../shared/risk-settings.js";
 
@@ -79,8 +80,21 @@ interface OperationalSettings {
 }
 
 /**
- * Copies the loader's bookkeeping the reports may show (counts only: quarantine payloads can hold personal data), and
- * writes the configured settings the models read (freshness limits, risk thresholds and responses, attribution).
+ * SQL: a failed load's class from its meta.loads error, `[unreachable] Order system ...` (pipelines/orchestrate/
+ * run-log.ts), and only a class this project defines: anything else, an untagged error included, is `other`.
+ */
+function errorClassSql(error: string, status: string): string {
+  const tag = `regexp_extract(${error}, '^\\[([a-z_]+)\\] ', 1)`;
+  const known = LOAD_ERROR_CLASSES.map(quoteLiteral).join(", ");
+  return `case when ${status} <> 'succeeded' then case when ${tag} in (${known}) then ${tag} else 'other' end end`;
+}
+
+/**
+ * Copies the loader's bookkeeping the reports may show, and writes the configured settings the models read
+ * (freshness limits, risk thresholds and responses, attribution). Of the bookkeeping, only what holds no record's
+ * content and no error text: quarantine payloads and the values a reason quotes can be personal data, and an error
+ * message can quote a server, a file or a broken response. Counts, statuses, error classes and reasons without the
+ * values are published; the rest stays in the raw database for operators (`npm run status`, `npm run quarantine`).
  */
 async function copyOperationalTables(
   connection: DuckDBConnection,
@@ -97,9 +111,11 @@ async function copyOperationalTables(
   await connection.run(`
     create schema if not exists ops;
     create table ops.build_context as select ${quoteLiteral(runId)} as run_id, (now() at time zone 'UTC') as built_at;
-    create table ops.loads as select * from ${from}.loads;
+    create table ops.loads as
+      select *, ${errorClassSql("error", "status")} as error_class from ${from}.loads;
     create table ops.quarantine_summary as
-      select run_id, source, stream, reason, count(*) as rows from ${from}.quarantine group by all;
+      select run_id, source, stream, reason, count(*) as rows
+      from ${from}.quarantine group by all;
     drop schema if exists empty_meta cascade;
     create table ops.freshness_limits (source varchar, max_age_hours double);
     create table ops.risk_settings (
@@ -140,6 +156,45 @@ async function copyOperationalTables(
   ]);
 }
 
+/**
+ * What each model reads, from the plan (`ops.model_dependencies`: a model and a model or raw table it reads), so the
+ * lineage mart can say which sources feed each published table. Written before the models run: they may read it.
+ */
+async function storeModelDependencies(connection: DuckDBConnection, plan: readonly PlannedModel[]): Promise<void> {
+  await connection.run("create table ops.model_dependencies (model varchar, depends_on varchar, kind varchar)");
+  const rows = plan.flatMap(({ model, dependsOn, rawInputs }) => [
+    ...dependsOn.map((input) => [model.id, input, "model"]),
+    ...rawInputs.map((input) => [model.id, input, "raw"]),
+  ]);
+  if (!rows.length) return;
+  await connection.run(
+    `insert into ops.model_dependencies values ${rows.map((r) => `(${r.map(quoteLiteral).join(", ")})`).join(", ")}`,
+  );
+}
+
+/**
+ * The data-quality page's table: the tests that warned (published, data to fix), with their counts and meaning. It is
+ * the tests' own output, so it is written after them rather than built as a model; sample keys are model keys (ids).
+ */
+async function publishDataQualityWarnings(connection: DuckDBConnection): Promise<void> {
+  await connection.run(`
+    create table marts.data_quality_warnings as
+    select
+        model,
+        test,
+        failing_rows,
+        model_rows,
+        case when model_rows > 0 then round(failing_rows / model_rows, 4) end as failing_share,
+        thresholds,
+        array_to_string(sample_keys, ', ') as sample_keys,
+        description,
+        tests_file
+    from ops.test_results
+    where status = 'warn'
+    order by model, test
+  `);
+}
+
 /** Builds models and runs their tests into `buildPath`; throws (leaving nothing published) on any failure. */
 export async function buildWarehouse(options: BuildOptions): Promise<BuildResult> {
   const models = await discoverModels(options.projectRoot, options.modelsDir);
@@ -157,6 +212,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       attributionSettings: options.attributionSettings ?? { ...ATTRIBUTION_DEFAULTS },
       reportingCurrency: options.reportingCurrency ?? { code: "CNY", symbol: "¥" },
     });
+    await storeModelDependencies(connection, plan);
     let index = 0;
     for (const planned of plan) {
       const started = Date.now();
@@ -176,6 +232,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       plan.map((p) => p.model),
     );
     await storeTestResults(connection, options.runId, outcomes);
+    await publishDataQualityWarnings(connection);
     if (failures.length) throw new ModelTestFailedError(failures, warnings);
     crashPoint("models:tests-passed");
     await connection.run("detach raw");

@@ -198,6 +198,29 @@ describe("a web shop's export mapped into the templates as the README shows", ()
     expect(pence?.line_amount).toBe("12.50"); // 1000 × 0.0125
   });
 
+  it("publishes every warning with its count for the data-quality page, and each table's sources", async () => {
+    const warnings = await published<{ model: string; test: string; failing_rows: number }>(
+      "select model, test, failing_rows from marts.data_quality_warnings order by model, test",
+    );
+    const counted = Object.fromEntries(warnings.map((w) => [`${w.model}: ${w.test}`, Number(w.failing_rows)]));
+    const guestOrders = new Set(EXPORT.filter((l) => l[6] === "").map((l) => l[0])).size;
+    expect(counted["core.orders: direct orders without an end customer (guest checkouts)"]).toBe(guestOrders);
+    expect(counted["core.products: unit_cost not_null"]).toBe(new Set(EXPORT.map((l) => l[1])).size);
+    expect(counted["core.products: sku_key unique"]).toBe(1);
+    expect(
+      counted[
+        "core.channels: channels whose commercial terms are not stated (fees, commissions or management cost counted as 0)"
+      ],
+    ).toBe(1);
+    // the run printed the same warnings it published
+    for (const w of warnings) expect(run.stdout).toContain(`warn ${w.model} — "${w.test}"`);
+    const [lineage] = await published<{ sources: string; source_tables: string }>(
+      "select sources, source_tables from marts.data_lineage where published_table = 'marts.guest_revenue_monthly'",
+    );
+    expect(lineage?.sources.split(", ")).toContain("order_system");
+    expect(lineage?.source_tables).toContain("order_system.order_lines");
+  });
+
   it("stops an order in another currency before it reaches leadership, saying what to do", async () => {
     const other = tempDir("warehouse-web-shop-usd-");
     const templates = join(other, "shop-exports");

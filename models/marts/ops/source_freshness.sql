@@ -30,11 +30,8 @@ last_attempt as (
         stream,
         finished_at as last_attempt_at,
         status as last_status,
-        -- The loader writes a failure as `[class] message` (pipelines/orchestrate/run-log.ts).
-        case
-            when status <> 'succeeded'
-                then coalesce(nullif(regexp_extract(error, '^\[([a-z_]+)\] ', 1), ''), 'other')
-        end as last_error_class
+        -- ops.loads carries a failure's class only (pipelines/transform/build-warehouse.ts), never its message.
+        error_class as last_error_class
     from ranked
     where attempt_recency = 1
 
@@ -46,7 +43,10 @@ last_success as (
         source,
         stream,
         max(finished_at) as last_success_at,
-        arg_max(rows_loaded, finished_at) as rows_loaded_last_success
+        arg_max(rows_read, finished_at) as rows_read_last_success,
+        arg_max(rows_loaded, finished_at) as rows_loaded_last_success,
+        arg_max(rows_rejected, finished_at) as rows_quarantined_last_success,
+        arg_max(rows_deleted, finished_at) as rows_deleted_last_success
     from loads
     where status = 'succeeded'
     group by all
@@ -72,7 +72,10 @@ final as (
         last_attempt.stream,
         last_attempt.last_status,
         last_attempt.last_error_class,
+        last_success.rows_read_last_success,
         last_success.rows_loaded_last_success,
+        last_success.rows_quarantined_last_success,
+        last_success.rows_deleted_last_success,
         coalesce(source_limit.max_age_hours, default_limit.max_age_hours) as max_age_hours,
         date_diff('minute', last_success.last_success_at, build.built_at) / 60.0 as age_hours,
         last_attempt.last_status <> 'succeeded' as is_stale,
