@@ -100,6 +100,83 @@ revenue_actuals as (
 
 ),
 
+-- Seasonal pace. A seasonal business reaches a year's revenue unevenly (Double 11, Spring Festival), so a straight
+-- line from the period's start would call every goal behind each autumn. The pace of a revenue goal is the share of
+-- the same window a year earlier that had been reached by the same date a year earlier: the goal's own scope's when
+-- it sold in the first month of that window, else the company's; a straight line only when the data does not reach
+-- back a full year before the period.
+data_start as (
+
+    select min(order_date) as first_order_date
+    from revenue_by_day
+
+),
+
+prior_year_revenue as (
+
+    select
+        channel_targets.target_id,
+        sum(lines.revenue) filter (
+            where lines.order_date <= channel_targets.measured_through - interval 1 year
+            and (
+                channel_targets.scope_type = 'company'
+                or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
+                or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
+                or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
+            )
+        ) as scope_to_date,
+        sum(lines.revenue) filter (
+            where channel_targets.scope_type = 'company'
+                or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
+                or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
+                or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
+        ) as scope_full,
+        -- the scope sold in the window's first month: its own curve is a whole year's
+        bool_or(
+            lines.order_date < channel_targets.period_start - interval 1 year + interval 1 month
+            and (
+                channel_targets.scope_type = 'company'
+                or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
+                or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
+                or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
+            )
+        ) as scope_sold_from_start,
+        sum(lines.revenue) filter (where lines.order_date <= channel_targets.measured_through - interval 1 year)
+            as company_to_date,
+        sum(lines.revenue) as company_full
+
+    from channel_targets
+    inner join revenue_by_day as lines
+        on lines.order_date between channel_targets.period_start - interval 1 year
+        and channel_targets.period_end - interval 1 year
+    where channel_targets.metric = 'revenue'
+        and channel_targets.period_status = 'in_progress'
+    group by all
+
+),
+
+revenue_pace as (
+
+    select
+        channel_targets.target_id,
+        case
+            when data_start.first_order_date > channel_targets.period_start - interval 1 year then 'straight_line'
+            when prior.scope_sold_from_start and prior.scope_full > 0 then 'seasonal_scope'
+            when prior.company_full > 0 then 'seasonal_company'
+            else 'straight_line'
+        end as pace_basis,
+        prior.scope_to_date / nullif(prior.scope_full, 0) as scope_share,
+        prior.company_to_date / nullif(prior.company_full, 0) as company_share
+
+    from channel_targets
+    cross join data_start
+    left join prior_year_revenue as prior
+        on channel_targets.target_id = prior.target_id
+    where channel_targets.metric = 'revenue'
+        and channel_targets.period_status = 'in_progress'
+
+),
+
 new_outlet_actuals as (
 
     select
@@ -163,11 +240,26 @@ measured as (
                 / case when channel_targets.scope_type = 'region' then 1 else (select count(*) from regions) end
         end as actual_value,
         -- additive goals accrue over the period; ratio goals must hold all along
-        channel_targets.metric in ('revenue', 'new_outlets') as is_cumulative
+        channel_targets.metric in ('revenue', 'new_outlets') as is_cumulative,
+        -- how much of a cumulative goal should be reached by now: last year's seasonal share for revenue (above),
+        -- the elapsed share of the period otherwise
+        case
+            when channel_targets.metric in ('revenue', 'new_outlets') and channel_targets.period_status = 'in_progress'
+                then coalesce(revenue_pace.pace_basis, 'straight_line')
+            when channel_targets.metric in ('revenue', 'new_outlets') and channel_targets.period_status = 'complete'
+                then 'period_complete'
+        end as pace_basis,
+        case revenue_pace.pace_basis
+            when 'seasonal_scope' then revenue_pace.scope_share
+            when 'seasonal_company' then revenue_pace.company_share
+            else channel_targets.elapsed_share
+        end as expected_share
 
     from channel_targets
     left join revenue_actuals
         on channel_targets.target_id = revenue_actuals.target_id
+    left join revenue_pace
+        on channel_targets.target_id = revenue_pace.target_id
     left join new_outlet_actuals
         on channel_targets.target_id = new_outlet_actuals.target_id
     left join covered_regions
@@ -187,17 +279,19 @@ final as (
         cast(actual_value as double) as actual_value,
         case
             when period_status = 'not_started' then null
-            when is_cumulative then target_value * elapsed_share
+            when is_cumulative then target_value * expected_share
             else target_value
         end as expected_to_date,
         actual_value / nullif(target_value, 0) as attainment,
-        actual_value / nullif(case when is_cumulative then target_value * elapsed_share else target_value end, 0)
+        actual_value / nullif(case when is_cumulative then target_value * expected_share else target_value end, 0)
             as pace_attainment,
         elapsed_share,
+        expected_share,
+        pace_basis,
         is_cumulative,
         case
             when period_status = 'not_started' then null
-            else actual_value >= case when is_cumulative then target_value * elapsed_share else target_value end
+            else actual_value >= case when is_cumulative then target_value * expected_share else target_value end
         end as is_on_track,
         case when period_status = 'complete' then actual_value >= target_value end as is_met,
         period_start,
