@@ -179,3 +179,72 @@ describe("the pace of a running revenue goal (marts.goal_attainment)", () => {
     ]);
   });
 });
+
+describe("the executive brief's headline KPIs and movers on the seasonal company", () => {
+  it("shows the year to date beside a year earlier, with the revenue goal's seasonal pace", async () => {
+    const rows = await built.query<Record<string, unknown>>(
+      `select kpi_id, unit, value, prior_value, round(change, 6) as change, target_value,
+              round(expected_to_date, 2) as expected_to_date, round(pace_attainment, 4) as pace_attainment,
+              is_on_track, pace_basis
+       from reporting.brief_kpis where kpi_id in ('revenue', 'gross_margin', 'orders') order by kpi_order`,
+    );
+    expect(rows).toEqual([
+      // 1 Jan - 31 Oct 2025: 1,000 (shop) + 100 (live) = 1,100; a year earlier 10 × 100 = 1,000: +10%. The year's goal
+      // (TG-YEAR, not the quarter's) with its seasonal pace
+      {
+        kpi_id: "revenue",
+        unit: "money",
+        value: 1100,
+        prior_value: 1000,
+        change: 0.1,
+        target_value: 2000,
+        expected_to_date: 1111.11,
+        pace_attainment: 0.99,
+        is_on_track: false,
+        pace_basis: "seasonal_scope",
+      },
+      // unit cost 1.00 per line: 20 lines (1,100 - 20 = 1,080) against 10 (1,000 - 10 = 990)
+      {
+        kpi_id: "gross_margin",
+        unit: "money",
+        value: 1080,
+        prior_value: 990,
+        change: 0.090909,
+        target_value: null,
+        expected_to_date: null,
+        pace_attainment: null,
+        is_on_track: null,
+        pace_basis: null,
+      },
+      {
+        kpi_id: "orders",
+        unit: "count",
+        value: 20,
+        prior_value: 10,
+        change: 1,
+        target_value: null,
+        expected_to_date: null,
+        pace_attainment: null,
+        is_on_track: null,
+        pace_basis: null,
+      },
+    ]);
+  });
+
+  it("names the channel that moved: the new live room up 100, the shop unchanged and so no mover", async () => {
+    const movers = await built.query<Record<string, unknown>>(
+      "select direction, mover_rank, channel_id, revenue, revenue_prior, change_amount, change_share from reporting.brief_movers",
+    );
+    expect(movers).toEqual([
+      {
+        direction: "up",
+        mover_rank: 1,
+        channel_id: "LIVE",
+        revenue: 100,
+        revenue_prior: 0,
+        change_amount: 100,
+        change_share: null,
+      },
+    ]);
+  });
+});
