@@ -109,6 +109,8 @@ export type AttributionSettings = z.infer<typeof attributionSchema>;
  * the publish (convert before loading). `symbol` is what pages and the brief put beside amounts.
  */
 const reportingSchema = z.strictObject({
+  /** The company's name, shown in the report site's header instead of the tool's (e.g. 兰亭茶业). */
+  company_name: z.string().trim().min(1).max(60).optional(),
   currency: z
     .strictObject({
       code: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code in capitals, e.g. CNY, GBP, EUR"),
@@ -127,6 +129,16 @@ const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = {
   JPY: "¥",
   HKD: "HK$",
 };
+
+/** What the site's header says when the config names no company. */
+export const DEFAULT_SITE_TITLE = "渠道与客户经营分析 · Channel & customer warehouse";
+/** The demo company's name, so its site says whose figures they are. */
+export const DEMO_COMPANY_NAME = "演示公司 · Demo company";
+
+/** The name the report site shows: the config's, the demo's when the demo company is the source, else a neutral title. */
+export function siteTitle(config: { reporting: ReportingSettings; sources?: unknown }): string {
+  return config.reporting.company_name ?? (config.sources === undefined ? DEMO_COMPANY_NAME : DEFAULT_SITE_TITLE);
+}
 
 /** The reporting currency's code and symbol (the code itself where no symbol is given or known). */
 export function reportingCurrency(settings: ReportingSettings): { code: string; symbol: string } {

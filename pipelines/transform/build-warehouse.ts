@@ -15,7 +15,7 @@ import { crashPoint } from "../shared/crash-points.js";
 import { modelProject } from "./typescript-model.js";
 import { LOAD_ERROR_CLASSES, PermanentError } from "../shared/errors.js";
 import { publishedReasonSql } from "../load/quarantine-reasons.js";
-import { ATTRIBUTION_DEFAULTS, type AttributionSettings } from "../shared/config.js";
+import { ATTRIBUTION_DEFAULTS, DEFAULT_SITE_TITLE, type AttributionSettings } from "../shared/config.js";
 import { resolveRiskSettings, type RiskSetting } from "../shared/risk-settings.js";
 
 /** A model's SQL failed to run; names the model, its file and DuckDB's message. */
@@ -61,6 +61,8 @@ export interface BuildOptions {
   readonly attributionSettings?: AttributionSettings;
   /** The reporting currency (ops.reporting_settings); CNY when not given. */
   readonly reportingCurrency?: { readonly code: string; readonly symbol: string };
+  /** The name the report site shows in its header (ops.reporting_settings.site_title); a neutral title when not given. */
+  readonly siteTitle?: string;
   readonly onModel?: (event: { model: PlannedModel; index: number; total: number; ms: number }) => void;
 }
 
@@ -77,6 +79,7 @@ interface OperationalSettings {
   readonly riskSettings: readonly RiskSetting[];
   readonly attributionSettings: AttributionSettings;
   readonly reportingCurrency: { readonly code: string; readonly symbol: string };
+  readonly siteTitle: string;
 }
 
 /**
@@ -112,9 +115,9 @@ async function copyOperationalTables(
     create schema if not exists ops;
     create table ops.build_context as select ${quoteLiteral(runId)} as run_id, (now() at time zone 'UTC') as built_at;
     create table ops.loads as
-      select *, ${errorClassSql("error", "status")} as error_class from ${from}.loads;
+      select * exclude (error), ${errorClassSql("error", "status")} as error_class from ${from}.loads;
     create table ops.quarantine_summary as
-      select run_id, source, stream, reason, count(*) as rows
+      select run_id, source, stream, ${publishedReasonSql("reason")} as reason, count(*) as rows
       from ${from}.quarantine group by all;
     drop schema if exists empty_meta cascade;
     create table ops.freshness_limits (source varchar, max_age_hours double);
@@ -128,11 +131,14 @@ async function copyOperationalTables(
         response_en varchar not null
     );
     create table ops.attribution_settings (half_life_days double, lookback_days integer, markov_order integer);
-    create table ops.reporting_settings (currency_code varchar not null, currency_symbol varchar not null);
+    create table ops.reporting_settings (
+        currency_code varchar not null, currency_symbol varchar not null, site_title varchar not null
+    );
   `);
-  await connection.run("insert into ops.reporting_settings values ($1, $2)", [
+  await connection.run("insert into ops.reporting_settings values ($1, $2, $3)", [
     settings.reportingCurrency.code,
     settings.reportingCurrency.symbol,
+    settings.siteTitle,
   ]);
   for (const [source, hours] of Object.entries(settings.freshnessHours)) {
     await connection.run("insert into ops.freshness_limits values ($1, $2)", [source, hours]);
@@ -211,6 +217,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       riskSettings: options.riskSettings ?? resolveRiskSettings(),
       attributionSettings: options.attributionSettings ?? { ...ATTRIBUTION_DEFAULTS },
       reportingCurrency: options.reportingCurrency ?? { code: "CNY", symbol: "¥" },
+      siteTitle: options.siteTitle ?? DEFAULT_SITE_TITLE,
     });
     await storeModelDependencies(connection, plan);
     let index = 0;

@@ -137,6 +137,7 @@ describe("a web shop's export mapped into the templates as the README shows", ()
       [
         `data_dir: ${dataDir}`,
         "reporting:",
+        "  company_name: Hearth & Home Ltd",
         "  currency: { code: GBP }",
         "sources:",
         "  templates:",
@@ -168,10 +169,10 @@ describe("a web shop's export mapped into the templates as the README shows", ()
   });
 
   it("keeps the reporting currency, fills what the export lacks, and never shows a margin built on unknown costs", async () => {
-    const [settings] = await published<{ currency_code: string; currency_symbol: string }>(
+    const [settings] = await published<{ currency_code: string; currency_symbol: string; site_title: string }>(
       "select * from ops.reporting_settings",
     );
-    expect(settings).toEqual({ currency_code: "GBP", currency_symbol: "£" });
+    expect(settings).toEqual({ currency_code: "GBP", currency_symbol: "£", site_title: "Hearth & Home Ltd" });
     const currencies = await published<{ currency: string }>("select distinct currency from core.orders");
     expect(currencies).toEqual([{ currency: "GBP" }]);
     const regions = await published<{ region_id: string; region_name_zh: string; area: string }>(
