@@ -173,6 +173,10 @@ describe("a web shop's export mapped into the templates as the README shows", ()
       "select * from ops.reporting_settings",
     );
     expect(settings).toEqual({ currency_code: "GBP", currency_symbol: "£", site_title: "Hearth & Home Ltd" });
+    const [glossary] = await published<{ unit: string }>(
+      "select unit from marts.metric_glossary where metric_id = 'revenue'",
+    );
+    expect(glossary?.unit).toBe("GBP");
     const currencies = await published<{ currency: string }>("select distinct currency from core.orders");
     expect(currencies).toEqual([{ currency: "GBP" }]);
     const regions = await published<{ region_id: string; region_name_zh: string; area: string }>(

@@ -65,7 +65,8 @@ final as (
         name_zh,
         formula,
         grain,
-        unit
+        -- money is in the reporting currency (config reporting.currency): the rows above say CNY for it
+        replace(unit, 'CNY', (select any_value(currency_code) from ops.reporting_settings)) as unit
 
     from metrics
 
