@@ -178,13 +178,16 @@ async function storeModelDependencies(connection: DuckDBConnection, plan: readon
   );
 }
 
+/** The one published table that is not a model: the model tests' own warnings, written after the tests ran. */
+export const DATA_QUALITY_WARNINGS = "marts.data_quality_warnings";
+
 /**
  * The data-quality page's table: the tests that warned (published, data to fix), with their counts and meaning. It is
  * the tests' own output, so it is written after them rather than built as a model; sample keys are model keys (ids).
  */
 async function publishDataQualityWarnings(connection: DuckDBConnection): Promise<void> {
   await connection.run(`
-    create table marts.data_quality_warnings as
+    create table ${DATA_QUALITY_WARNINGS} as
     select
         model,
         test,

@@ -12,12 +12,21 @@
  *   are applied to each customer's history truncated at each month end (no purchase after that day is seen).
  * - Fewer than MIN_FIT_CUSTOMERS customers, or fewer than MIN_REPEAT_CUSTOMERS repeat buyers for the spend model:
  *   the predictions stay null and model_status says why (tiers then rest on current value alone).
+ * - Whether the fit says anything (parameters at a boundary, the spread of P(alive); clv/diagnostics.ts) is written
+ *   with the fit into the table comment, after "fit diagnostics: " as JSON, which marts.customer_value_fit reads: the
+ *   runner builds one table per model, and the diagnostics belong to this fit.
  *
  * The model imports nothing at load time but types (the project's models folder may be copied elsewhere and built
  * from there); the runner hands it the project, and the fitter is loaded from there when the model is built.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { BgNbdParams, GammaGammaParams, NelderMeadOptions } from "../../../pipelines/transform/clv/index.js";
+import type {
+  BgNbdDiagnostics,
+  BgNbdParams,
+  GammaGammaDiagnostics,
+  GammaGammaParams,
+  NelderMeadOptions,
+} from "../../../pipelines/transform/clv/index.js";
 import type { ModelProject, TypeScriptModel } from "../../../pipelines/transform/typescript-model.js";
 
 type Clv = typeof import("../../../pipelines/transform/clv/index.js");
@@ -61,19 +70,18 @@ export function sampleFraction(customerId: string): number {
 }
 
 /**
- * E[Y(t) | x, t_x, T] (BG/NBD eq. 10), by the fitter's closed form (which also takes x = 0 with a + b < 1, where
- * 2F1 turns negative: few customers ever drop out, a valid fit and the demo company's), except when a and b are
- * both very large (everyone drops out with the same probability): the fitter's 2F1 series then needs millions of
- * terms per customer before it may test convergence, and the expectation is integrated numerically instead
- * (expectedPurchasesByQuadrature), as it is if the series refuses.
+ * E[Y(t) | x, t_x, T] (BG/NBD eq. 10), by the fitter's expectedTransactions: its closed form (which also takes x = 0
+ * with a + b < 1, where 2F1 turns negative: few customers ever drop out, a valid fit and the demo company's), or its
+ * moment series where the fit makes a + b large (a fit at its boundary, where nobody drops out or everybody with the
+ * same probability), which is exact and takes a few terms there. Should the fitter refuse a history (its 2F1 series
+ * overflowing, say), the expectation is integrated numerically instead (expectedPurchasesByQuadrature) where that
+ * can be done.
  */
 export function expectedPurchases(clv: Clv, params: BgNbdParams, t: number, x: number, tx: number, T: number): number {
-  if (Math.min(params.a, params.b + x) >= 1 && Math.max(params.a, params.b) + x > 100_000)
-    return clv.probabilityAlive(params, x, tx, T) * expectedPurchasesByQuadrature(params, t, x, T);
   try {
     return clv.expectedTransactions(params, t, x, tx, T);
   } catch (error) {
-    if (!(error instanceof RangeError)) throw error;
+    if (!(error instanceof RangeError) || !(params.a >= 1 && params.b + x >= 1)) throw error;
     return clv.probabilityAlive(params, x, tx, T) * expectedPurchasesByQuadrature(params, t, x, T);
   }
 }
@@ -111,8 +119,21 @@ export function expectedPurchasesByQuadrature(params: BgNbdParams, t: number, x:
   return total / weight;
 }
 
+/** One optimisation's outcome, as marts.customer_value_fit reports it. */
+export interface ModelFit {
+  readonly logLikelihood: number;
+  /** Customers the model was given (the fit sample; for the spend model its repeat buyers). */
+  readonly customersSeen: number;
+  /** Customers the optimiser fitted (the fitter's count: the sum of their weights). */
+  readonly customersFitted: number;
+  readonly iterations: number;
+  /** Whether the optimisation met its tolerances within the bounds of fitOptions. */
+  readonly converged: boolean;
+}
+
 interface Fit {
   readonly status: "fitted" | "too_few_customers" | "spend_model_not_fitted" | "fit_failed";
+  /** The parameters the predictions use (null: no prediction). */
   readonly bgnbd: BgNbdParams | null;
   readonly gammaGamma: GammaGammaParams | null;
   readonly sampleShare: number;
@@ -121,6 +142,12 @@ interface Fit {
   /** Whether each optimisation met its tolerances within the bounds of fitOptions. */
   readonly converged: boolean;
   readonly ms: number;
+  /** Each fit made, with its diagnostics; a spend fit with q <= 1 is reported here though its parameters are unused. */
+  readonly bgnbdFit?: ModelFit & { readonly params: BgNbdParams; readonly diagnostics: BgNbdDiagnostics };
+  readonly gammaGammaFit?: ModelFit & {
+    readonly params: GammaGammaParams;
+    readonly diagnostics: GammaGammaDiagnostics;
+  };
 }
 
 interface DayRow {
@@ -179,24 +206,86 @@ async function fitModels(clv: Clv, connection: DuckDBConnection, asOf: string): 
   if (summaries.length < MIN_FIT_CUSTOMERS || repeat.length === 0) {
     return { ...base, status: "too_few_customers", bgnbd: null, gammaGamma: null, ms: Date.now() - started };
   }
+  let bgnbdFit: Fit["bgnbdFit"];
+  let gammaGammaFit: Fit["gammaGammaFit"];
   try {
     const bg = clv.fitBgNbd(summaries, fitOptions(summaries.length));
     const bgnbd = { r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b };
     if (![bgnbd.r, bgnbd.alpha, bgnbd.a, bgnbd.b].every(Number.isFinite)) throw new Error("non-finite BG/NBD fit");
+    bgnbdFit = {
+      params: bgnbd,
+      logLikelihood: bg.logLikelihood,
+      customersSeen: summaries.length,
+      customersFitted: bg.subjects,
+      iterations: bg.iterations,
+      converged: bg.converged,
+      diagnostics: clv.diagnoseBgNbd(bgnbd, summaries),
+    };
     let gammaGamma: GammaGammaParams | null = null;
     let converged = bg.converged;
     if (repeat.length >= MIN_REPEAT_CUSTOMERS) {
       const gg = clv.fitGammaGamma(repeat, fitOptions(repeat.length));
       converged &&= gg.converged;
-      // E[M] = p v / (q - 1) is finite only for q > 1
-      if (gg.q > 1 && [gg.p, gg.q, gg.v].every(Number.isFinite)) gammaGamma = { p: gg.p, q: gg.q, v: gg.v };
+      const params = { p: gg.p, q: gg.q, v: gg.v };
+      if ([gg.p, gg.q, gg.v].every(Number.isFinite)) {
+        gammaGammaFit = {
+          params,
+          logLikelihood: gg.logLikelihood,
+          customersSeen: repeat.length,
+          customersFitted: gg.subjects,
+          iterations: gg.iterations,
+          converged: gg.converged,
+          diagnostics: clv.diagnoseGammaGamma(params),
+        };
+        // E[M] = p v / (q - 1) is finite only for q > 1
+        if (gg.q > 1) gammaGamma = params;
+      }
     }
     const status = gammaGamma ? "fitted" : "spend_model_not_fitted";
-    return { ...base, status, bgnbd, gammaGamma, converged, ms: Date.now() - started };
+    return { ...base, status, bgnbd, gammaGamma, converged, bgnbdFit, gammaGammaFit, ms: Date.now() - started };
   } catch {
     // A fit that cannot be made must not stop the warehouse: predictions stay null, tiers use current value.
     return { ...base, status: "fit_failed", bgnbd: null, gammaGamma: null, ms: Date.now() - started };
   }
+}
+
+/** What marts.customer_value_fit reads: the fit and its diagnostics as JSON, keys as the mart's columns. */
+export function fitDiagnosticsJson(fit: Fit, asOf: string | undefined): string {
+  const model = (made: Fit["bgnbdFit"] | Fit["gammaGammaFit"], seen: number) =>
+    made
+      ? {
+          fit_status: "fitted",
+          parameters: made.params,
+          log_likelihood: made.logLikelihood,
+          customers_seen: made.customersSeen,
+          customers_fitted: made.customersFitted,
+          iterations: made.iterations,
+          is_converged: made.converged,
+          is_at_boundary: made.diagnostics.atBoundary,
+          boundary_reasons: made.diagnostics.boundaryReasons.join("; ") || null,
+          verdict: made.diagnostics.verdict,
+        }
+      : { fit_status: fit.status === "fit_failed" ? "fit_failed" : "not_fitted", customers_seen: seen };
+  const bg = fit.bgnbdFit?.diagnostics;
+  return JSON.stringify({
+    fitted_at: asOf ?? null,
+    model_status: fit.status,
+    sample_share: fit.sampleShare,
+    fit_ms: fit.ms,
+    bg_nbd: {
+      ...model(fit.bgnbdFit, fit.customers),
+      ...(bg && {
+        mean_dropout_probability: bg.meanDropout,
+        repeat_customers: bg.repeatCustomers,
+        share_alive_certain: bg.shareAliveCertain,
+        repeat_share_alive_certain: bg.repeatShareAliveCertain,
+        repeat_alive_p10: bg.repeatAliveP10,
+        repeat_alive_median: bg.repeatAliveMedian,
+        repeat_alive_p90: bg.repeatAliveP90,
+      }),
+    },
+    gamma_gamma: model(fit.gammaGammaFit, fit.repeatCustomers),
+  });
 }
 
 export default {
@@ -307,7 +396,7 @@ export default {
       `BG/NBD (${describe(fit.bgnbd)}) and Gamma-Gamma (${describe(fit.gammaGamma)}) fitted at ${asOf ?? "-"} on ` +
       `${fit.customers} customers (${fit.repeatCustomers} repeat buyers, sample share ${fit.sampleShare.toFixed(4)}) ` +
       `in ${fit.ms} ms (${fit.converged ? "converged" : "not converged within the iteration bounds"}); ` +
-      `weeks; horizon ${HORIZON_WEEKS.toFixed(2)} weeks`;
+      `weeks; horizon ${HORIZON_WEEKS.toFixed(2)} weeks; fit diagnostics: ${fitDiagnosticsJson(fit, asOf)}`;
     await connection.run(`
       create table ${target} as
       select

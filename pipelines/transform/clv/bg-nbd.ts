@@ -233,6 +233,9 @@ export function probabilityAlive(params: BgNbdParams, x: number, tx: number, T: 
 export function expectedTransactionsNew(params: BgNbdParams, t: number): number {
   if (!(t >= 0)) throw new RangeError("expectedTransactionsNew: t must be ≥ 0");
   if (t === 0) return 0;
+  // a new customer is one with x = 0 at T = 0: eq. (9) is eq. (10) there, and shares its moment series
+  const bySeries = aliveExpectationByMoments(params, t, 0, 0);
+  if (bySeries !== undefined) return bySeries;
   return nearAOne(params, (p) => {
     const { r, alpha, a, b } = p;
     const tail = signedLogHyp2f1(r, b, a + b - 1, t / (alpha + t));
@@ -249,10 +252,14 @@ export function expectedTransactionsNew(params: BgNbdParams, t: number): number 
  *                                  1 + δ_{x>0} · a/(b + x − 1) · ((α + T)/(α + t_x))^(r+x)
  *
  * (The denominator is 1 / P(alive): the numerator is the expectation for a customer known to be alive at T.)
+ * Where the fit makes a + b + x − 1 large (see `aliveExpectationByMoments`) the numerator is summed as a series
+ * without cancellation instead.
  */
 export function expectedTransactions(params: BgNbdParams, t: number, x: number, tx: number, T: number): number {
   if (!(t >= 0)) throw new RangeError("expectedTransactions: t must be ≥ 0");
   if (t === 0) return 0;
+  const bySeries = aliveExpectationByMoments(params, t, x, T);
+  if (bySeries !== undefined) return bySeries * probabilityAlive(params, x, tx, T);
   return nearAOne(params, (p) => {
     const { r, alpha, a, b } = p;
     const z = t / (alpha + T + t);
@@ -261,6 +268,52 @@ export function expectedTransactions(params: BgNbdParams, t: number, x: number, 
       ((a + b + x - 1) / (a - 1)) * oneMinusTail((r + x) * Math.log((alpha + T) / (alpha + T + t)), tail);
     return aliveExpectation * probabilityAlive(p, x, tx, T);
   });
+}
+
+/** Largest number of terms of the moment series before the closed form is used instead. */
+const MOMENT_SERIES_MAX_TERMS = 500;
+
+/**
+ * The numerator of eq. (10), E[Y(t) | alive at T, x], as a series in the moments of the dropout probability; undefined
+ * where it does not reach full precision within MOMENT_SERIES_MAX_TERMS terms (the caller then uses the closed form).
+ *
+ * Why: when a fit puts b (or a and b) very large - a fit at its boundary, where nobody drops out, or everybody with the
+ * same probability - the closed form is c/(a − 1) · [1 − F] with c = a + b + x − 1 in the hundreds of thousands and
+ * 1 − F of order 1/c. The bracket then cancels nearly all its digits, and a + b + x − 1 rounded to a double has
+ * already lost the digits of a small a that the bracket depends on: at a = 0.0002, b = 514,000 the closed form is off
+ * in the sixth digit. The series has neither problem, and there it needs a handful of terms.
+ *
+ * Derivation. By Pfaff's transformation (1 − z)^s ₂F₁(s, B; c; z) = ₂F₁(a − 1, s; c; −y), with s = r + x, B = b + x,
+ * y = t/(α + T); by Euler's integral, for c > s, that is E_q[(1 + q y)^(1−a)] with q ~ Beta(s, c − s). So
+ *
+ *   E[Y(t) | alive] = c · E_q[h(q)],   h(q) = ((1 + q y)^(1−a) − 1) / (1 − a)   (= ln(1 + q y) at a = 1),
+ *
+ * and with h's Taylor series and E[q^k] = (s)_k / (c)_k:
+ *
+ *   E[Y(t) | alive] = Σ_{k≥1} T_k,   T_1 = s y,   T_{k+1} = −T_k · (a + k − 1)/(k + 1) · y · (s + k)/(c + k).
+ *
+ * T_1 = (r + x) t/(α + T) is the customer's current purchase rate times t: the limit where nobody drops out. The
+ * series has no singularity at a = 1. Error bound: h′(q) = y (1 + q y)^(−a) is completely monotone for a > 0, so the
+ * Taylor remainder of h after k terms is at most its next term for every q ≥ 0, and the remainder of the sum is at most
+ * |T_{k+1}| - the stopping rule below is a bound, not a guess. (For y > 1 the series eventually diverges, as h has a
+ * branch point at q = −1/y; while c is large it reaches full precision long before, and otherwise the closed form is
+ * used.)
+ */
+function aliveExpectationByMoments(params: BgNbdParams, t: number, x: number, T: number): number | undefined {
+  const { r, alpha, a, b } = params;
+  const s = r + x;
+  const c = a + b + x - 1;
+  if (!(a > 0 && c > s)) return undefined;
+  const y = t / (alpha + T);
+  let term = s * y;
+  let sum = term;
+  for (let k = 1; k < MOMENT_SERIES_MAX_TERMS; k++) {
+    term *= (-(a + k - 1) / (k + 1)) * y * ((s + k) / (c + k));
+    if (Math.abs(term) <= 1e-16 * Math.abs(sum)) return sum;
+    if (!Number.isFinite(term)) return undefined;
+    sum += term;
+  }
+  return undefined;
 }
 
 /**

@@ -30,3 +30,11 @@ export {
 export { minimise, nelderMead, type MinimiseResult, type NelderMeadOptions } from "./nelder-mead.js";
 export { hyp2f1, lgamma, logHyp2f1, type Hyp2f1Options } from "./special-functions.js";
 export { summariseTransactions, type CustomerRfm, type SummariseOptions, type Transaction } from "./summaries.js";
+export {
+  diagnoseBgNbd,
+  diagnoseGammaGamma,
+  FIT_CHECKS,
+  type BgNbdDiagnostics,
+  type FitVerdict,
+  type GammaGammaDiagnostics,
+} from "./diagnostics.js";

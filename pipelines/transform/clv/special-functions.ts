@@ -39,7 +39,7 @@ export function lgamma(x: number): number {
 export interface Hyp2f1Options {
   /** Stop when the bound on the remaining tail is below `tolerance` × |partial sum|. Default 1e-15. */
   tolerance?: number;
-  /** Convergence guard: throw instead of summing more than this many terms past where the terms settle. Default 1,000,000. */
+  /** Convergence guard: throw instead of summing more than this many terms past where their signs are fixed. Default 1,000,000. */
   maxTerms?: number;
   /**
    * "auto" (default) applies Euler's transformation when 0 ≤ z < 1 and c − a − b < 0 (see `hyp2f1`);
@@ -111,14 +111,18 @@ function hyp2f1Parts(
 /** Σₙ (a)ₙ(b)ₙ / ((c)ₙ n!) zⁿ with a tail bound as the stopping rule and a hard cap on the number of terms. */
 function gaussSeries(a: number, b: number, c: number, z: number, options: Hyp2f1Options): number {
   const tolerance = options.tolerance ?? 1e-15;
-  // The term ratio ρₙ = (a+n)(b+n) z / ((c+n)(n+1)) tends to z, but for n below max(|a|, |b|, |c|) it can exceed 1
-  // (terms still growing) or be tiny by accident (a ≈ 0), so a small term alone proves nothing there.
-  // Past nSettled the ratio moves monotonically towards z and the tail after term n is at most
-  // |termₙ| ρ / (1 − ρ) with ρ = max(|ρₙ|, |z|) < 1.
-  const nSettled = 2 * Math.max(Math.abs(a), Math.abs(b), Math.abs(c)) + 2;
-  // The guard counts terms after nSettled: with large parameters (a heavy buyer, a large fitted b) the convergence
-  // test only starts there, and a guard below it would give up on a series that converges.
-  const maxTerms = nSettled + (options.maxTerms ?? 1_000_000);
+  // The term ratio is ρₘ = z · (a+m)(b+m) / ((c+m)(m+1)). Once m is past −a, −b and −c (every factor positive from
+  // there on), each of the fractions (a+m)/(c+m) and (b+m)/(m+1) is monotone in m and tends to 1, so its largest value
+  // over all later m is either 1 or its value at the next m; so is that of the other pairing, (a+m)/(m+1) and
+  // (b+m)/(c+m). The smaller of the two products bounds every later ratio, ρ*, and when ρ* < 1 the tail after term n
+  // is at most |termₙ| ρ* / (1 − ρ*): a bound, so a term that is small by accident (a ≈ 0) cannot stop the sum early.
+  // Waiting only until the signs are fixed matters: with a large fitted b (a BG/NBD fit at its boundary,
+  // b ≈ 500,000) the ratios are below z from the first terms, and a rule that waited until n ≈ 2b, as this one once
+  // did, summed a million terms per customer.
+  const nSigns = Math.max(0, Math.ceil(-Math.min(a, b, c))) + 1;
+  // The guard counts terms after nSigns, so a series with large negative parameters is not refused before it settles.
+  const maxTerms = nSigns + (options.maxTerms ?? 1_000_000);
+  const sup = (top: number, bottom: number, m: number) => Math.max(1, (top + m) / (bottom + m));
   let term = 1;
   let sum = 1;
   for (let n = 0; n < maxTerms; n++) {
@@ -127,9 +131,10 @@ function gaussSeries(a: number, b: number, c: number, z: number, options: Hyp2f1
     sum += term;
     if (term === 0) return sum; // a or b is a non-positive integer: the series is a polynomial
     if (!Number.isFinite(sum)) throw new RangeError(`hyp2f1: series overflowed (a=${a}, b=${b}, c=${c}, z=${z})`);
-    if (n + 1 >= nSettled) {
-      const nextRatio = Math.abs(((a + n + 1) * (b + n + 1) * z) / ((c + n + 1) * (n + 2)));
-      const rho = Math.max(nextRatio, Math.abs(z));
+    if (n + 1 >= nSigns) {
+      // `term` is now term n + 1: the ratios still to come are ρₘ for m ≥ n + 1
+      const m = n + 1;
+      const rho = Math.abs(z) * Math.min(sup(a, c, m) * sup(b, 1, m), sup(a, 1, m) * sup(b, c, m));
       if (rho < 1 && (Math.abs(term) * rho) / (1 - rho) <= tolerance * Math.abs(sum)) return sum;
     }
   }
