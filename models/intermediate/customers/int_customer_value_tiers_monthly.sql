@@ -26,6 +26,12 @@ predicted as (
 
 ),
 
+value_basis as (
+
+    select * from intermediate.int_customer_value_basis
+
+),
+
 months as (
 
     select
@@ -70,7 +76,11 @@ customers_known as (
         predicted.expected_purchases_12m,
         predicted.expected_spend_12m,
         coalesce(referrals_to_date.referred_customers, 0) as referred_customers,
-        coalesce(customer_months.is_key_customer, false) as is_key_customer
+        coalesce(customer_months.is_key_customer, false) as is_key_customer,
+        -- recency and lifetime revenue at the month's reference date (null before the first purchase), as
+        -- marts.customer_rfm has them at the as-of date
+        customer_months.days_since_last_order,
+        customer_months.revenue_to_date
 
     from profiles
     cross join months
@@ -135,6 +145,7 @@ current_value_scored as (
 potential_value_scored as (
 
     -- potential value (潜在价值): predicted spend of the next 12 months, as the share of predicted customers at or below
+    -- (used when intermediate.int_customer_value_basis says the fit is informative)
     select
         customer_id,
         month,
@@ -145,20 +156,49 @@ potential_value_scored as (
 
 ),
 
+recency_value_scored as (
+
+    -- the stated rule in place of an uninformative prediction (intermediate.int_customer_value_basis): the mean of two
+    -- cume_dist ranks among the month's customers with a purchase (the customers a prediction would cover): recency
+    -- (the latest buyer highest, ties sharing a rank) and lifetime revenue - a customer who bought lately and has spent
+    -- much is likely to spend again
+    select
+        customer_id,
+        month,
+        (
+            cume_dist() over (partition by month order by days_since_last_order desc)
+            + cume_dist() over (partition by month order by revenue_to_date)
+        ) / 2 as recency_value_score
+
+    from customers_known
+    where days_since_last_order is not null
+
+),
+
 scored as (
 
+    -- potential value is the prediction's rank, or the recency and lifetime-revenue score when the fit says nothing;
+    -- every month on the same basis, so that last month's tier and a move between tiers compare like with like
     select
         customers_known.*,
         coalesce(current_value_scored.current_value_score, 0) as current_value_score,
-        potential_value_scored.potential_value_score
+        case value_basis.potential_value_basis
+            when 'recency_and_lifetime_revenue' then recency_value_scored.recency_value_score
+            else potential_value_scored.potential_value_score
+        end as potential_value_score,
+        value_basis.potential_value_basis
 
     from customers_known
+    cross join value_basis
     left join current_value_scored
         on customers_known.customer_id = current_value_scored.customer_id
         and customers_known.month = current_value_scored.month
     left join potential_value_scored
         on customers_known.customer_id = potential_value_scored.customer_id
         and customers_known.month = potential_value_scored.month
+    left join recency_value_scored
+        on customers_known.customer_id = recency_value_scored.customer_id
+        and customers_known.month = recency_value_scored.month
 
 ),
 
@@ -182,6 +222,9 @@ final as (
         expected_purchases_12m,
         cast(expected_spend_12m as decimal(18, 2)) as expected_spend_12m,
         potential_value_score,
+        potential_value_basis,
+        days_since_last_order,
+        cast(revenue_to_date as decimal(18, 2)) as revenue_to_date,
         referred_customers,
         is_key_customer,
         month,

@@ -2,21 +2,11 @@
 
 with
 
-predicted as (
+value_basis as (
 
-    select * from intermediate.int_customer_value_predicted
-
-),
-
-fit_comment as (
-
-    -- the predicted-value model writes its fit and the fit's diagnostics as JSON into its table comment, after
-    -- "fit diagnostics: " (the runner builds one table per model; see int_customer_value_predicted.ts)
-    select cast(regexp_extract(comment, 'fit diagnostics: (\{.*\})$', 1) as json) as fit
-    from duckdb_tables()
-    where database_name = current_database()
-        and schema_name = 'intermediate'
-        and table_name = 'int_customer_value_predicted'
+    -- the fit and its diagnostics as the predicted-value model recorded them (its table comment, read in
+    -- intermediate.int_customer_value_basis), with the potential-value basis decided there for every tier model
+    select * from intermediate.int_customer_value_basis
 
 ),
 
@@ -26,19 +16,19 @@ models as (
         'bg_nbd' as model,
         1 as model_order,
         'BG/NBD: purchases and dropout (购买频次与流失)' as model_label,
-        fit_comment.fit -> '$.bg_nbd' as model_fit,
-        fit_comment.fit
+        value_basis.fit_diagnostics -> '$.bg_nbd' as model_fit,
+        value_basis.fit_diagnostics as fit
 
-    from fit_comment
+    from value_basis
     union all
     select
         'gamma_gamma',
         2,
         'Gamma-Gamma: spend per purchase (客单价)',
-        fit_comment.fit -> '$.gamma_gamma',
-        fit_comment.fit
+        value_basis.fit_diagnostics -> '$.gamma_gamma',
+        value_basis.fit_diagnostics
 
-    from fit_comment
+    from value_basis
 
 ),
 
@@ -78,36 +68,6 @@ parsed as (
 
 ),
 
--- which potential value the tiers use (marts.customer_value_tiers): the predicted spend when the BG/NBD fit carries a
--- churn signal and both models gave predictions; the recency and lifetime-revenue rule when the BG/NBD was fitted but
--- says nothing; current value alone otherwise (no fit, as before)
-predicted_as_of as (
-
-    -- the customers the predictions of the as-of date cover, and those of them in the fit sample
-    select
-        count(*) as customers_predicted,
-        count(*) filter (where is_fit_sample) as customers_in_fit_sample
-
-    from predicted
-    where prediction_date = (select max(prediction_date) from predicted)
-
-),
-
-basis as (
-
-    select
-        case
-            when any_value(model_status) = 'fitted' and bool_and(verdict = 'informative') filter (where model = 'bg_nbd')
-                then 'predicted_spend'
-            when bool_and(fit_status = 'fitted' and verdict = 'uninformative') filter (where model = 'bg_nbd')
-                then 'recency_and_lifetime_revenue'
-            else 'current_value_only'
-        end as potential_value_basis
-
-    from parsed
-
-),
-
 final as (
 
     select
@@ -129,7 +89,7 @@ final as (
         parsed.log_likelihood,
         parsed.customers_seen,
         parsed.customers_fitted,
-        predicted_as_of.customers_predicted,
+        value_basis.customers_predicted,
         parsed.iterations,
         parsed.is_converged,
         parsed.is_at_boundary,
@@ -162,12 +122,11 @@ final as (
         end
         || case when parsed.fit_status = 'fitted' and not parsed.is_converged then '（未在迭代上限内收敛 · not converged within the iteration bounds）' else '' end
             as verdict_text,
-        basis.potential_value_basis,
+        value_basis.potential_value_basis,
         parsed.model_order
 
     from parsed
-    cross join basis
-    cross join predicted_as_of
+    cross join value_basis
 
 )
 

@@ -1,10 +1,12 @@
-// The fit diagnostics (marts.customer_value_fit) and the tier rule they choose (marts.customer_value_tiers), built by
-// the real models over two generated companies:
+// The fit diagnostics (marts.customer_value_fit) and the tier rule they choose (every value tier: the monthly tiers
+// of intermediate.int_customer_value_tiers_monthly and what rests on them), built by the real models over two
+// generated companies:
 // - 5,000 customers who buy on a regular rhythm and never stop: the BG/NBD fit runs to its boundary (nobody drops
-//   out, P(alive) = 1.00 for everyone), the mart says so, and the tiers rank potential value by recency and lifetime
-//   revenue instead of the degenerate prediction - the shape of a real web shop's export whose model took 190-260 s;
-// - 60 customers with rhythms, a quarter of whom stop: an informative fit, and the tiers exactly as the monthly tiers
-//   made from the prediction.
+//   out, P(alive) = 1.00 for everyone), the mart says so, and every month's tiers - so the as-of tiers, last month's
+//   tier, the tier movement and churn's tiers - rank potential value by recency and lifetime revenue instead of the
+//   degenerate prediction - the shape of a real web shop's export whose model took 190-260 s;
+// - 60 customers with rhythms, a quarter of whom stop: an informative fit, and every month's tiers ranked by the
+//   prediction.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -172,6 +174,60 @@ const fitRows = (built: Built) =>
      from marts.customer_value_fit order by model_order`,
   );
 
+/**
+ * Every month's tiers restated from the customer orders, on the fallback rule: potential value is the mean of the
+ * cume_dist ranks of recency (days from the last purchase to the month's reference date, the latest buyer highest) and
+ * of lifetime revenue to that date, among the customers with a purchase by then; the tier rule on it and the monthly
+ * current value. predicted_tier is the same rule on the prediction's rank, what the tiers would be without the
+ * fallback.
+ */
+const RESTATED_MONTHLY_TIERS = `
+  with months as (
+      select month, reference_date from intermediate.int_calendar_months where months_before_as_of between 0 and 12
+  ),
+  buyers as (
+      select orders.customer_id, months.month,
+             date_diff('day', max(orders.order_date) filter (where orders.is_purchase), any_value(months.reference_date))
+                 as recency_days,
+             sum(orders.order_amount) as lifetime_revenue
+      from intermediate.int_customer_orders_numbered as orders
+      inner join months on orders.order_date <= months.reference_date
+      group by all
+  ),
+  recency_scored as (
+      select customer_id, month,
+             (cume_dist() over (partition by month order by recency_days desc)
+              + cume_dist() over (partition by month order by lifetime_revenue)) / 2 as recency_score
+      from buyers
+      where recency_days is not null
+  ),
+  predicted_scored as (
+      select customer_id, month, cume_dist() over (partition by month order by expected_spend_12m) as predicted_score
+      from intermediate.int_customer_value_tiers_monthly
+      where expected_spend_12m is not null
+  ),
+  tier_inputs as (
+      select monthly.customer_id, monthly.month, monthly.current_value_score, monthly.orders_last_12_months,
+             monthly.referred_customers, recency_scored.recency_score, predicted_scored.predicted_score
+      from intermediate.int_customer_value_tiers_monthly as monthly
+      left join recency_scored using (customer_id, month)
+      left join predicted_scored using (customer_id, month)
+  )
+  select customer_id, month, recency_score,
+         case
+             when current_value_score >= 0.8 and orders_last_12_months >= 2 then 'high_value_loyal'
+             when recency_score >= 0.8 or referred_customers >= 2 then 'high_potential_growth'
+             when current_value_score >= 0.4 or recency_score >= 0.4 then 'general_value'
+             else 'low_value_long_tail'
+         end as tier,
+         case
+             when current_value_score >= 0.8 and orders_last_12_months >= 2 then 'high_value_loyal'
+             when predicted_score >= 0.8 or referred_customers >= 2 then 'high_potential_growth'
+             when current_value_score >= 0.4 or predicted_score >= 0.4 then 'general_value'
+             else 'low_value_long_tail'
+         end as predicted_tier
+  from tier_inputs`;
+
 describe("a company whose customers never stop buying (the fit runs to its boundary)", () => {
   let built: Built;
   beforeAll(async () => {
@@ -241,15 +297,108 @@ describe("a company whose customers never stop buying (the fit runs to its bound
            end`,
     );
     expect(broken).toEqual([]);
-    // ... which gives other tiers than the prediction did
-    const [differ] = await built.query<{ customers: number }>(
-      `select count(*) as customers
-       from marts.customer_value_tiers as tiers
-       inner join intermediate.int_customer_value_tiers_monthly as monthly
-           on monthly.customer_id = tiers.customer_id and monthly.month = tiers.as_of_month
-       where monthly.value_tier <> tiers.value_tier`,
+  });
+
+  it("tiers every month by the same rule, so last month's tier, the tier movement and churn's tiers follow it", async () => {
+    // each query opens the warehouse afresh (read-only), so the restatement comes with it
+    const restated = `with restated as (${RESTATED_MONTHLY_TIERS})`;
+    const [counts] = await built.query<{ rows: number; months: number; scored: number }>(
+      `${restated} select count(*) as rows, count(distinct month) as months, count(recency_score) as scored from restated`,
     );
-    expect(differ?.customers).toBeGreaterThan(0);
+    expect(counts?.months).toBe(13);
+    expect(counts?.scored).toBeGreaterThan(40_000);
+
+    // every month's tier and potential value: the recency and lifetime-revenue rule, restated from the orders
+    const monthly = await built.query(
+      `${restated}
+       select monthly.customer_id, monthly.month, monthly.value_tier, restated.tier, monthly.potential_value_score,
+              restated.recency_score, monthly.potential_value_basis
+       from intermediate.int_customer_value_tiers_monthly as monthly
+       full join restated using (customer_id, month)
+       where monthly.potential_value_basis is distinct from 'recency_and_lifetime_revenue'
+           or monthly.value_tier is distinct from restated.tier
+           or (monthly.potential_value_score is null) <> (restated.recency_score is null)
+           or abs(monthly.potential_value_score - restated.recency_score) > 1e-12
+       limit 10`,
+    );
+    expect(monthly).toEqual([]);
+
+    // ... which tiers otherwise than the prediction would have, in the as-of month and in the months before it
+    const [differ] = await built.query<{ rows: number; as_of_rows: number; months: number }>(
+      `${restated}
+       select count(*) as rows, count(*) filter (where month = (select max(month) from restated)) as as_of_rows,
+              count(distinct month) as months
+       from restated where tier <> predicted_tier`,
+    );
+    expect(differ?.as_of_rows).toBeGreaterThan(0);
+    expect(differ?.months).toBeGreaterThan(1);
+
+    // the as-of tiers and last month's tier are the restated tiers of those months
+    const asOf = await built.query(
+      `${restated}
+       select tiers.customer_id, tiers.value_tier, current_month.tier, tiers.previous_month_tier,
+              previous_month.tier as previous_tier
+       from marts.customer_value_tiers as tiers
+       left join restated as current_month
+           on current_month.customer_id = tiers.customer_id and current_month.month = tiers.as_of_month
+       left join restated as previous_month
+           on previous_month.customer_id = tiers.customer_id
+           and previous_month.month = cast(tiers.as_of_month - interval 1 month as date)
+       where tiers.value_tier is distinct from current_month.tier
+           or tiers.previous_month_tier is distinct from previous_month.tier
+       limit 10`,
+    );
+    expect(asOf).toEqual([]);
+
+    // the tier movement counts the moves between the restated tiers
+    const movement = await built.query(
+      `${restated},
+       with_previous as (
+           select month, tier,
+                  coalesce(lag(tier) over (partition by customer_id order by month),
+                           case when month > min(month) over () then 'none' end) as previous_tier
+           from restated
+       ),
+       moves as (
+           select month, previous_tier, tier as value_tier, count(*) as customers
+           from with_previous where previous_tier is not null group by all
+       )
+       select coalesce(moves.month, mart.month) as month, coalesce(moves.previous_tier, mart.previous_tier) as previous_tier,
+              coalesce(moves.value_tier, mart.value_tier) as value_tier, moves.customers, mart.customers as mart_customers
+       from moves
+       full join marts.customer_tier_movement as mart
+           on mart.month = moves.month and mart.previous_tier = moves.previous_tier and mart.value_tier = moves.value_tier
+       where moves.customers is distinct from mart.customers
+       limit 10`,
+    );
+    expect(movement).toEqual([]);
+    const [moved] = await built.query<{ customers: number }>(
+      `select sum(customers) as customers from marts.customer_tier_movement where movement in ('up', 'down')`,
+    );
+    expect(Number(moved?.customers)).toBeGreaterThan(0);
+
+    // churn's tier now and before the quiet window (the end of the reference window, 4 months before the as-of month)
+    const churn = await built.query(
+      `${restated}
+       select churn.customer_id, churn.value_tier, current_month.tier, churn.value_tier_before_quiet_window,
+              before_quiet.tier as tier_before_quiet
+       from marts.customer_churn as churn
+       left join restated as current_month
+           on current_month.customer_id = churn.customer_id
+           and current_month.month = (select max(month) from restated)
+       left join restated as before_quiet
+           on before_quiet.customer_id = churn.customer_id
+           and before_quiet.month = cast((select max(month) from restated) - interval 4 month as date)
+       where churn.value_tier is distinct from current_month.tier
+           or churn.value_tier_before_quiet_window is distinct from before_quiet.tier
+       limit 10`,
+    );
+    expect(churn).toEqual([]);
+    const [churned] = await built.query<{ customers: number; tiered_before: number }>(
+      `select count(*) as customers, count(value_tier_before_quiet_window) as tiered_before from marts.customer_churn`,
+    );
+    expect(churned?.customers).toBe(5_000);
+    expect(churned?.tiered_before).toBeGreaterThan(0);
   });
 });
 
@@ -282,5 +431,16 @@ describe("a company where some customers stop (an informative fit)", () => {
            or tiers.potential_value_basis <> 'predicted_spend'`,
     );
     expect(differ).toEqual([]);
+    // every month's potential value is the prediction's rank
+    const monthly = await built.query(
+      `select customer_id, month, potential_value_basis, potential_value_score
+       from (
+           select *, cume_dist() over (partition by month order by expected_spend_12m) as predicted_score
+           from intermediate.int_customer_value_tiers_monthly
+           where expected_spend_12m is not null
+       )
+       where potential_value_basis <> 'predicted_spend' or potential_value_score is distinct from predicted_score`,
+    );
+    expect(monthly).toEqual([]);
   });
 });
