@@ -210,6 +210,7 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
         const params = where ? [previous!.cursor, lookback] : [];
         const columns = table.columns.map((c) => quotePg(c.name));
         const orderBy = [...(cursorColumn ? [cursorColumn] : []), ...table.primaryKey].map(quotePg).join(", ");
+        let settled = false;
         try {
           await db.query("begin isolation level repeatable read read only");
           if (config.softDeleteColumn && (await tablesWithSoftDelete(db)).has(table.name)) {
@@ -238,7 +239,9 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
           }
           await db.query("close extract_cursor");
           await db.query("commit");
+          settled = true;
         } catch (error) {
+          settled = true;
           await db.query("rollback").catch(() => undefined);
           // The connection may be broken: open a fresh one for the next table.
           if (client === db) {
@@ -247,6 +250,10 @@ export function postgresSource(config: PostgresSourceConfig): { streams: RecordS
           }
           if (error instanceof PostgresSourceError) throw error;
           fail(`failed while reading ${config.schema}.${table.name}`, error);
+        } finally {
+          // A reader that stops early (the pre-refresh check's sample, a load that failed mid-table) leaves the
+          // snapshot and its cursor open on the shared connection, and the next table's read would fail on them.
+          if (!settled) await db.query("rollback").catch(() => undefined);
         }
       },
     };

@@ -35,6 +35,7 @@ import { declaredScope, describeScope, holdReason } from "./file-scope.js";
 import { ensureRawTables, rawTableName } from "./raw-tables.js";
 import { assertReconciles } from "./reconciliation.js";
 import { readRegularFile } from "./regular-file.js";
+import { outOfScopeReasonSql } from "../shared/quarantine-reasons.js";
 import type { FileStream, LoadResult } from "../shared/source-stream.js";
 import { cleanedSql, parsedSelectSql, rejectionReasonSql, typedSelectSql } from "./sql-validation.js";
 import { crashPoint } from "../shared/crash-points.js";
@@ -467,8 +468,7 @@ async function planReplacements(
   const outside = parts.map(
     (p, i) =>
       `case when ${partOfRow[i]} is distinct from d.__v${i} then ` +
-      `'row is for ${p.name} ' || coalesce(${partOfRow[i]}, '(none)') || ' but the file declares ' || d.__v${i} || ` +
-      `${quoteLiteral(` (from its name): send it in that ${p.name}'s file`)} end`,
+      `${outOfScopeReasonSql(p.name, partOfRow[i]!, `d.__v${i}`)} end`,
   );
   await connection.run(`
     update ${FILE_ROWS} set __reason = concat_ws('; ', ${outside.join(", ")}), __payload = ${rowPayload}

@@ -8,6 +8,11 @@
  * So: lstat (which describes a link itself, never its target) must say "regular file", the file's
  * real path must lie in the folder's real path, and the file is then opened without following
  * links and checked again on the open descriptor, so nothing swapped in between is read.
+ *
+ * A hard link passes all of that: it is a regular file whose path lies in the folder, yet it is the
+ * very same file as one outside (`ln /etc/shadow drops/x.csv` on the same disk). Nothing tells which
+ * of its names came first, so a file with more than one name is not read at all; a partner's tool or
+ * a person copies the file in instead (a copy has one name).
  */
 import { createHash } from "node:crypto";
 import {
@@ -50,7 +55,11 @@ function notRegular(path: string, kind: string, identity = ""): NotRegularFile {
   return {
     notRegular: true,
     kind,
-    reason: `not a regular file in the drop folder (${kind}): partners must drop ${advice}`,
+    reason:
+      kind === "hard link"
+        ? "a hard link in the drop folder (the same file also has a name elsewhere, perhaps outside the folder): " +
+          "copy the file into the folder instead of linking it"
+        : `not a regular file in the drop folder (${kind}): partners must drop ${advice}`,
     sha256: createHash("sha256")
       .update(`not a regular file\0${basename(path)}\0${kind}\0${identity}`)
       .digest("hex"),
@@ -71,6 +80,8 @@ export function readRegularFile(path: string): Buffer | NotRegularFile {
   // A regular file listed in the folder lies in it; checked all the same, as the one thing that must hold.
   const folder = realpathSync(dirname(path));
   if (!realpathSync(path).startsWith(folder + sep)) return notRegular(path, "outside the folder");
+  // Identified by the file itself (device and inode), never by its content: it is not read.
+  if (stats.nlink > 1) return notRegular(path, "hard link", `${stats.dev}:${stats.ino}`);
   // O_NOFOLLOW: fail rather than follow a link swapped in since lstat; O_NONBLOCK: never wait on a pipe.
   let fd: number;
   try {
@@ -84,6 +95,8 @@ export function readRegularFile(path: string): Buffer | NotRegularFile {
     if (!opened.isFile() || opened.ino !== stats.ino || opened.dev !== stats.dev) {
       return notRegular(path, opened.isFile() ? "replaced while being read" : kindOf(opened));
     }
+    // Linked since lstat: what the descriptor reads is what counts.
+    if (opened.nlink > 1) return notRegular(path, "hard link", `${opened.dev}:${opened.ino}`);
     return readFileSync(fd);
   } finally {
     closeSync(fd);

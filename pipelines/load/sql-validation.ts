@@ -16,6 +16,7 @@ import {
   type TableSpec,
 } from "../shared/contracts/column-spec.js";
 import { quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
+import { quotedValueSql } from "../shared/quarantine-reasons.js";
 
 /** A regex character class of FORMULA_TRIGGERS. */
 const REGEX_ESCAPES: Readonly<Record<string, string>> = { "-": "\\-", "\t": "\\t", "\r": "\\r" };
@@ -79,7 +80,8 @@ function checkColumn(table: TableSpec, column: ColumnSpec, missing: ReadonlySet<
     const value = parsed(table, column);
     checks.push([
       `${v} is not null and ${value} is null`,
-      `${quoteLiteral(`${name}: not a ${column.type}`)} || ' (' || left(${v}, 40) || ')'`,
+      // The value quoted for operators; the published warehouse gets the reason without it (quarantine-reasons.ts).
+      `${quoteLiteral(`${name}: not a ${column.type}`)} || ${quotedValueSql(v)}`,
     ]);
     if (column.type === "money") {
       checks.push([

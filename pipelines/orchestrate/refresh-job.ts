@@ -6,7 +6,7 @@
  * succeeds posts the executive brief to the configured WeCom/DingTalk group robots, if any (brief-robots.ts).
  */
 import { webhookUrl, type WarehouseConfig } from "../shared/config.js";
-import { refresh, runContext, type RefreshOptions } from "./refresh.js";
+import { diskFullError, isDiskFull, refresh, runContext, type RefreshOptions } from "./refresh.js";
 import { postWebhook } from "./notify.js";
 import { sendBriefToRobots } from "./brief-robots.js";
 import { describeHolder, RefreshLockedError, withRefreshLock } from "./refresh-lock.js";
@@ -47,13 +47,22 @@ export async function runRefreshJob(options: RefreshJobOptions): Promise<Refresh
         fullRefresh: options.fullRefresh ?? false,
       };
       runIds.push(ctx.runId);
-      return withRefreshLock(ctx.paths.dataDir, ctx.runId, options.log, async () => {
-        const outcome = await refresh(ctx, options.reports === undefined ? {} : { reports: options.reports });
-        failedSources = outcome.failedStreams.map((f) => `${f.source}.${f.stream}: ${f.error}`);
-        // Published and every source loaded: the brief goes to the configured group robots (never throws).
-        if (outcome.ok) await sendBriefToRobots(ctx);
-        return outcome.ok;
-      });
+      try {
+        return await withRefreshLock(ctx.paths.dataDir, ctx.runId, options.log, async () => {
+          const outcome = await refresh(ctx, {
+            ...(options.reports === undefined ? {} : { reports: options.reports }),
+            ...(options.check === undefined ? {} : { check: options.check }),
+          });
+          failedSources = outcome.failedStreams.map((f) => `${f.source}.${f.stream}: ${f.error}`);
+          // Published and every source loaded: the brief goes to the configured group robots (never throws).
+          if (outcome.ok) await sendBriefToRobots(ctx);
+          return outcome.ok;
+        });
+      } catch (error) {
+        // The steps say so themselves; a disk too full to take even the lock file or the run's first record is
+        // reported the same way, not as Node's bare `ENOSPC: no space left on device, write`.
+        throw isDiskFull(ctx.paths, error) ? diskFullError(ctx.paths, "start", error) : error;
+      }
     },
     {
       retries: options.retries ?? 0,

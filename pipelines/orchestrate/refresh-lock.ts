@@ -56,7 +56,14 @@ export function acquireRefreshLock(
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, "wx");
-      writeSync(fd, JSON.stringify(me));
+      try {
+        writeSync(fd, JSON.stringify(me));
+      } catch (error) {
+        // A full disk takes the name but not the holder: leave no empty lock for the next run to puzzle over.
+        closeSync(fd);
+        rmSync(path, { force: true });
+        throw error;
+      }
       closeSync(fd);
       return () => {
         try {

@@ -9,25 +9,10 @@ import { kyselyOn } from "../shared/warehouse/kysely-dialect.js";
 import { ensureMetaSchema, type MetaDatabase } from "../shared/warehouse/meta-schema.js";
 import { crmErrorClass } from "../extract/crm-api-source.js";
 import { orderSystemErrorClass } from "../extract/postgres-source.js";
+import { LOAD_ERROR_CLASSES, type LoadErrorClass } from "../shared/errors.js";
 
-/**
- * The kinds of failure a load can have: all the published warehouse and the report site learn of a
- * failed source. Error text stays in the raw database (meta.loads) for operators: it can quote a
- * server, a file name or a broken response, none of which belongs in what readers get.
- */
-export const LOAD_ERROR_CLASSES = [
-  "unreachable",
-  "timeout",
-  "authentication",
-  "rate_limited",
-  "server_error",
-  "bad_response",
-  "contract",
-  "reconciliation",
-  "configuration",
-  "other",
-] as const;
-export type LoadErrorClass = (typeof LOAD_ERROR_CLASSES)[number];
+// The classes are defined beside the other shared errors: the model build publishes them too (ops.loads).
+export { LOAD_ERROR_CLASSES, type LoadErrorClass } from "../shared/errors.js";
 
 /** The kind of failure a load error message describes (each source recognises its own messages). */
 export function classifyLoadError(message: string): LoadErrorClass {

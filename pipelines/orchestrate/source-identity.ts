@@ -290,7 +290,8 @@ function sameSystems(recorded: RecordedIdentity, current: SourceIdentity): boole
   });
 }
 
-type Decision =
+/** What a run does about one raw source's recorded system (see checkSourceIdentities). */
+export type IdentityDecision =
   | { action: "adopt" | "respell"; identity: SourceIdentity }
   | { action: "restart"; identity: SourceIdentity | null; from: RecordedIdentity }
   | { action: "refuse"; identity: SourceIdentity; from: RecordedIdentity };
@@ -321,56 +322,81 @@ export interface SourceIdentityRun {
 }
 
 /**
+ * What this run would do about each raw source's recorded system, decided without writing anything (the
+ * pre-refresh check reads raw read-only): adopt, respell, restart (clear and load in full) or refuse. None
+ * when a configured folder is missing (the extract reports that) or nothing has been recorded yet.
+ */
+export async function planSourceIdentities(
+  connection: DuckDBConnection,
+  run: Pick<SourceIdentityRun, "config" | "paths" | "fullRefresh">,
+): Promise<IdentityDecision[]> {
+  const current = currentSourceIdentities(run.config, run.paths);
+  if ([...current.values()].some((identity) => identity === undefined)) return [];
+  const recorded = new Map(
+    (await tableExists(connection, "meta", "source_identity"))
+      ? (await readRecordedIdentities(connection)).map((r) => [r.source, r])
+      : [],
+  );
+  const decisions: IdentityDecision[] = [];
+  for (const source of RAW_SOURCES) {
+    const identity = current.get(source) as SourceIdentity | null;
+    const before = recorded.get(source);
+    if (!before) {
+      if (identity) decisions.push({ action: "adopt", identity });
+      continue;
+    }
+    if (identity?.json === before.identity_json) continue;
+    if (identity && sameSystems(before, identity)) {
+      // The same system, reached another way: keep the record current, nothing to clear.
+      decisions.push({ action: "respell", identity });
+      continue;
+    }
+    if (identity === null) {
+      // No longer configured: its data stays as last loaded, unless it is the demo's beside a real company.
+      if (isDemo(before)) decisions.push({ action: "restart", identity, from: before });
+      continue;
+    }
+    if (!(await holdsData(connection, source))) decisions.push({ action: "adopt", identity });
+    else if (isDemo(before)) decisions.push({ action: "restart", identity, from: before });
+    else if (run.fullRefresh) decisions.push({ action: "restart", identity, from: before });
+    else decisions.push({ action: "refuse", identity, from: before });
+  }
+  return decisions;
+}
+
+/** Why the run is refused (SourceIdentityError's message), or undefined when no source would mix two systems. */
+export function identityRefusal(decisions: readonly IdentityDecision[]): string | undefined {
+  const refusals = decisions.filter((d): d is Extract<IdentityDecision, { action: "refuse" }> => d.action === "refuse");
+  if (!refusals.length) return undefined;
+  return grouped(refusals)
+    .map(({ sources, from, to }) => {
+      const these = sources.length === 1 ? "this source" : "these sources";
+      return (
+        `${sourceList(sources)}: raw data came from ${from}; this run reads ${to}. Refusing to mix two systems' ` +
+        `data. Run with --full-refresh to start ${these} afresh from the new system.`
+      );
+    })
+    .join("\n");
+}
+
+/**
  * Makes sure this run reads the systems the raw data came from, before anything is extracted.
  * Throws SourceIdentityError (a permanent failure, nothing written) when a source would mix two
  * systems' data; otherwise records new identities and clears the sources that start afresh.
  */
 export async function checkSourceIdentities(run: SourceIdentityRun): Promise<void> {
-  const current = currentSourceIdentities(run.config, run.paths);
   // A configured folder is missing: the extract stops with that error, so this run must neither clear nor record.
-  if ([...current.values()].some((identity) => identity === undefined)) return;
+  if ([...currentSourceIdentities(run.config, run.paths).values()].some((identity) => identity === undefined)) return;
   await withDatabase(run.paths.rawDatabase, async (connection) => {
     await ensureMetaSchema(connection);
-    const recorded = new Map((await readRecordedIdentities(connection)).map((r) => [r.source, r]));
-    const decisions: Decision[] = [];
-    for (const source of RAW_SOURCES) {
-      const identity = current.get(source) as SourceIdentity | null;
-      const before = recorded.get(source);
-      if (!before) {
-        if (identity) decisions.push({ action: "adopt", identity });
-        continue;
-      }
-      if (identity?.json === before.identity_json) continue;
-      if (identity && sameSystems(before, identity)) {
-        // The same system, reached another way: keep the record current, nothing to clear.
-        decisions.push({ action: "respell", identity });
-        continue;
-      }
-      if (identity === null) {
-        // No longer configured: its data stays as last loaded, unless it is the demo's beside a real company.
-        if (isDemo(before)) decisions.push({ action: "restart", identity, from: before });
-        continue;
-      }
-      if (!(await holdsData(connection, source))) decisions.push({ action: "adopt", identity });
-      else if (isDemo(before)) decisions.push({ action: "restart", identity, from: before });
-      else if (run.fullRefresh) decisions.push({ action: "restart", identity, from: before });
-      else decisions.push({ action: "refuse", identity, from: before });
-    }
-
-    const refusals = decisions.filter((d): d is Extract<Decision, { action: "refuse" }> => d.action === "refuse");
-    if (refusals.length) {
-      const lines = grouped(refusals).map(({ sources, from, to }) => {
-        const these = sources.length === 1 ? "this source" : "these sources";
-        return (
-          `${sourceList(sources)}: raw data came from ${from}; this run reads ${to}. Refusing to mix two systems' ` +
-          `data. Run with --full-refresh to start ${these} afresh from the new system.`
-        );
-      });
-      throw new SourceIdentityError(lines.join("\n"));
-    }
+    const decisions = await planSourceIdentities(connection, run);
+    const refusal = identityRefusal(decisions);
+    if (refusal) throw new SourceIdentityError(refusal);
     if (decisions.length === 0) return;
 
-    const restarts = decisions.filter((d): d is Extract<Decision, { action: "restart" }> => d.action === "restart");
+    const restarts = decisions.filter(
+      (d): d is Extract<IdentityDecision, { action: "restart" }> => d.action === "restart",
+    );
     await connection.run("begin transaction");
     try {
       for (const d of decisions) {

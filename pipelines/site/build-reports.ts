@@ -13,6 +13,7 @@ import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlin
 import path from "node:path";
 import { crashPoint } from "../shared/crash-points.js";
 import { evidenceEnv, runEvidence, startEvidence } from "./evidence-cli.js";
+import { prepareNumberFormats, readSiteTitle } from "./number-formats.js";
 import { lockWorkspace, prepareWorkspace } from "./workspace.js";
 import type { Workspace } from "./workspace.js";
 
@@ -86,6 +87,17 @@ async function buildInWorkspace(
   // Evidence copies its output over ./build without emptying it first; start clean so no stale page survives.
   await rm(siteDir, { recursive: true, force: true });
   const run = { cwd: workspace.dir, env: evidenceEnv(workspace.sourcesDir, warehousePath), log };
+  // The pages' named formats (fmt=money, ...) with this warehouse's currency: see number-formats.ts.
+  const currency = await prepareNumberFormats(workspace.dir, warehousePath).catch((error: unknown) => {
+    throw new ReportsBuildError(
+      `Could not read the reporting currency (ops.reporting_settings) from ${warehousePath}: ` +
+        `${error instanceof Error ? error.message : String(error)}. The previous site was left in place.`,
+    );
+  });
+  log(`[reports] money is shown in ${currency.code} (${currency.symbol}), the warehouse's reporting currency`);
+  // The company's name in the header (reports/+layout.svelte reads it at build time).
+  const title = await readSiteTitle(warehousePath);
+  if (title) run.env["VITE_SITE_TITLE"] = title;
 
   let started = Date.now();
   log(`[reports] evidence sources (warehouse ${warehousePath})`);
@@ -259,35 +271,54 @@ function pagesDefining(pages: Array<{ file: string; text: string }>, query: stri
  * complete site kept beside it (`.<name>-sites/<stamp>/`); publishing moves the new site there and
  * renames a new link over the old one — a single rename, so readers see the old site or the new one
  * at every instant, even if the refresh is killed in the middle. The previous site is kept (a web
- * server may still be sending its files); older ones are removed.
+ * server may still be sending its files); older ones are removed, with what interrupted publishes
+ * left (partial copies, staged sites, links never renamed). A publish that fails before the rename
+ * (a full disk while copying) removes what it staged and leaves the published link as it was.
  */
-async function publish(siteDir: string, outDir: string): Promise<void> {
+export async function publish(siteDir: string, outDir: string): Promise<void> {
   const parent = path.dirname(outDir);
   const sites = path.join(parent, `.${path.basename(outDir)}-sites`);
+  const linkPrefix = `.${path.basename(outDir)}.link-`;
   await mkdir(sites, { recursive: true });
   const stamp = `${new Date().toISOString().replace(/[-:.]/g, "")}-${process.pid}`;
   const target = path.join(sites, stamp);
-  if ((await stat(sites)).dev === (await stat(siteDir)).dev) await rename(siteDir, target);
-  else {
-    await cp(siteDir, `${target}.partial`, { recursive: true });
-    await rename(`${target}.partial`, target);
-    await rm(siteDir, { recursive: true, force: true });
+  const link = path.join(parent, `${linkPrefix}${stamp}`);
+  let previous = "";
+  let aside: string | undefined;
+  try {
+    if ((await stat(sites)).dev === (await stat(siteDir)).dev) await rename(siteDir, target);
+    else {
+      await cp(siteDir, `${target}.partial`, { recursive: true });
+      await rename(`${target}.partial`, target);
+      await rm(siteDir, { recursive: true, force: true });
+    }
+    crashPoint("reports:site-staged");
+    await symlink(path.relative(parent, target), link);
+    crashPoint("reports:link-made");
+    const current = await lstat(outDir).catch(() => null);
+    previous = current?.isSymbolicLink() ? path.basename(await readlink(outDir)) : "";
+    if (current && !current.isSymbolicLink()) {
+      // A site published before links were used (or copied in by hand): move it aside once.
+      aside = path.join(sites, `earlier-${stamp}`);
+      await rename(outDir, aside);
+    }
+    await rename(link, outDir);
+  } catch (error) {
+    // Nothing is published: the site moved aside goes back, and what was staged goes (on a full disk, it holds
+    // the space the next attempt needs).
+    if (aside && !(await lstat(outDir).catch(() => null))) await rename(aside, outDir);
+    for (const leftover of [link, `${target}.partial`, target]) await rm(leftover, { recursive: true, force: true });
+    throw error;
   }
-  crashPoint("reports:site-staged");
-  const current = await lstat(outDir).catch(() => null);
-  const previous = current?.isSymbolicLink() ? path.basename(await readlink(outDir)) : "";
-  if (current && !current.isSymbolicLink()) {
-    // A site published before links were used (or copied in by hand): move it aside once.
-    await rename(outDir, path.join(sites, `earlier-${stamp}`));
-  }
-  const link = path.join(parent, `.${path.basename(outDir)}.link-${stamp}`);
-  await symlink(path.relative(parent, target), link);
-  await rename(link, outDir);
   crashPoint("reports:site-published");
-  // Keep the site just replaced; remove older ones and leftovers of interrupted publishes.
+  // Keep the site just replaced; remove older ones and leftovers of interrupted publishes. Publishes never run
+  // side by side (the workspace lock), so a link or site not ours or the previous one belongs to no one.
   for (const entry of await readdir(sites)) {
     if (entry === stamp || entry === previous) continue;
     await rm(path.join(sites, entry), { recursive: true, force: true });
+  }
+  for (const entry of await readdir(parent)) {
+    if (entry.startsWith(linkPrefix)) await rm(path.join(parent, entry), { force: true });
   }
 }
 

@@ -3,6 +3,7 @@
 // offline patch keeps that watcher alive when an editor's temporary file vanishes, see evidence-offline/).
 import path from "node:path";
 import { evidenceEnv, runEvidence, startEvidence } from "./evidence-cli.js";
+import { prepareNumberFormats, readSiteTitle } from "./number-formats.js";
 import { lockWorkspace, prepareWorkspace } from "./workspace.js";
 
 export interface DevServerOptions {
@@ -46,6 +47,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const release = await lockWorkspace(workspace);
   try {
     const env = evidenceEnv(workspace.sourcesDir, warehousePath);
+    // The pages' named formats (fmt=money, ...) with this warehouse's currency: see number-formats.ts. Read once at
+    // start, like the data (`evidence sources` below): a refresh that changes the currency shows after a restart.
+    await prepareNumberFormats(workspace.dir, warehousePath);
+    // The company's name in the header (reports/+layout.svelte), read once at start like the formats.
+    const title = await readSiteTitle(warehousePath);
+    if (title) env["VITE_SITE_TITLE"] = title;
     const server = await serve({ cwd: workspace.dir, env, log }, warehousePath, options);
     // Release the workspace when the server stops, whether by stop() or on its own.
     void server.exited.finally(release);

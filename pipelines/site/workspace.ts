@@ -11,6 +11,8 @@
 //     node_modules         -> ../../node_modules     (Evidence's Tailwind config looks for it here)
 //     evidence.settings.json  (generated: turns Evidence's usage telemetry off)
 //     .evidence/             (Evidence's own generated SvelteKit project; never edit)
+//       customization/custom-formatting.json  (generated per build and preview: the pages' number formats, money in
+//                                              the warehouse's currency; see number-formats.ts)
 //
 // Workspaces live inside the repository on purpose: Evidence spawns `npx vite` and SvelteKit resolves its
 // packages from the workspace upwards, which must find the repository's node_modules (npx would otherwise try to

@@ -14,7 +14,7 @@ import { describeFailures, runModelTests, storeTestResults, type TestOutcome } f
 import { crashPoint } from "../shared/crash-points.js";
 import { modelProject } from "./typescript-model.js";
 import { LOAD_ERROR_CLASSES, PermanentError } from "../shared/errors.js";
-import { publishedReasonSql } from "../load/quarantine-reasons.js";
+import { publishedReasonSql } from "../shared/quarantine-reasons.js";
 import { ATTRIBUTION_DEFAULTS, DEFAULT_SITE_TITLE, type AttributionSettings } from "../shared/config.js";
 import { resolveRiskSettings, type RiskSetting } from "../shared/risk-settings.js";
 

@@ -186,6 +186,21 @@ function meets(threshold: Threshold, failing: number, total: number | null): boo
   }
 }
 
+/** Whether judging a test's failing rows needs the model's row count (a threshold given as a share of the rows). */
+export function needsModelRows(settings: TestSettings): boolean {
+  return parseThreshold(settings.error_if).percent || parseThreshold(settings.warn_if).percent;
+}
+
+/**
+ * What `failing` rows make of a test, by its severity and thresholds (dbt's `severity`, `error_if`, `warn_if`);
+ * `modelRows` is needed only for a threshold that is a share of the rows (see needsModelRows).
+ */
+export function judgeFailingRows(settings: TestSettings, failing: number, modelRows: number | null): TestStatus {
+  const severity = settings.severity ?? "error";
+  if (severity === "error" && meets(parseThreshold(settings.error_if), failing, modelRows)) return "error";
+  return meets(parseThreshold(settings.warn_if), failing, modelRows) ? "warn" : "pass";
+}
+
 /** Runs every test of the given models; returns the errors (empty when none), the warnings and every outcome. */
 export async function runModelTests(
   connection: DuckDBConnection,
@@ -215,18 +230,13 @@ export async function runModelTests(
             queryRows(connection, `select * from (${sql}\n) limit ${SAMPLE_ROWS}`),
           );
         }
-        if (count > 0 && (errorIf.percent || warnIf.percent)) {
+        if (count > 0 && needsModelRows(test.settings)) {
           modelRows ??= Number(
             (await queryRows<{ n: number }>(connection, `select count(*) as n from ${table}`))[0]?.n,
           );
           usedRows = modelRows;
         }
-        status =
-          severity === "error" && meets(errorIf, count, usedRows)
-            ? "error"
-            : meets(warnIf, count, usedRows)
-              ? "warn"
-              : "pass";
+        status = judgeFailingRows(test.settings, count, usedRows);
       } catch (error) {
         // A test that cannot run is broken, whatever its severity: it must not pass, nor pass as a warning.
         count = 1;

@@ -1,10 +1,11 @@
 /**
  * Only regular files inside the drop folder are read. A link (to a file outside or inside the folder),
- * a named pipe or a directory named like a drop file is one rejected-file record naming it and saying
- * why — nothing of what it points at is read, stored or printed.
+ * a hard link (a second name of a file that may lie outside), a named pipe or a directory named like a
+ * drop file is one rejected-file record naming it and saying why — nothing of what it points at is
+ * read, stored or printed.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadFileStream } from "../../pipelines/load/file-loader.js";
@@ -62,6 +63,62 @@ describe("the drop folder: only regular files are read", () => {
         "select string_agg(location || reason || payload, '') as all from meta.quarantine",
       );
       expect(text[0]!.all).not.toContain("SECRET-MARKER");
+    });
+  });
+
+  it("a hard link to a file in another folder is one rejected record with nothing of the file in it; a copy loads", async () => {
+    const drops = join(dir, "drops-hard");
+    const elsewhere = join(dir, "elsewhere");
+    mkdirSync(drops);
+    mkdirSync(elsewhere);
+    // Outside the drop folder, on the same filesystem (a hard link cannot cross filesystems): a file the
+    // warehouse process can read and whoever writes to the drop folder cannot.
+    const secret = join(elsewhere, "passwd");
+    writeFileSync(secret, SECRET);
+    // A file the loader would take: a well-formed partner file, so only its being a link can reject it.
+    const partnerFile = join(elsewhere, "sell_through_PA0001_2026-01.csv");
+    writeFileSync(partnerFile, GOOD);
+    linkSync(secret, join(drops, "passwd_hardlink.csv"));
+    linkSync(partnerFile, join(drops, "sell_through_PA0001_2026-01.csv"));
+    // lstat, realpath and O_NOFOLLOW all see a regular file inside the folder: only the link count tells.
+    expect(statSync(join(drops, "passwd_hardlink.csv")).isFile()).toBe(true);
+    expect(statSync(join(drops, "passwd_hardlink.csv")).nlink).toBe(2);
+
+    await withDatabase(join(dir, "raw-hard.duckdb"), async (c) => {
+      await ensureMetaSchema(c);
+      const result = await loadFileStream(c, "run-1", partnerDropStream(drops));
+      expect(result).toMatchObject({ read: 2, loaded: 0, rejected: 2 });
+      expect(JSON.stringify(result)).not.toContain("SECRET-MARKER");
+      const quarantine = await queryRows<{ location: string; reason: string; payload: string }>(
+        c,
+        "select location, reason, payload from meta.quarantine order by location",
+      );
+      const reason =
+        "a hard link in the drop folder (the same file also has a name elsewhere, perhaps outside the folder): " +
+        "copy the file into the folder instead of linking it";
+      expect(quarantine).toEqual([
+        { location: "passwd_hardlink.csv", reason, payload: JSON.stringify({ kind: "hard link" }) },
+        { location: "sell_through_PA0001_2026-01.csv", reason, payload: JSON.stringify({ kind: "hard link" }) },
+      ]);
+      const text = await queryRows<{ all: string }>(
+        c,
+        "select string_agg(location || reason || payload, '') as all from meta.quarantine",
+      );
+      expect(text[0]!.all).not.toMatch(/SECRET-MARKER|root:|S202601-000001/);
+      const loads = await queryRows<{ file_name: string; rejected_reason: string | null }>(
+        c,
+        "select file_name, rejected_reason from meta.file_loads order by file_name",
+      );
+      expect(loads).toEqual([
+        { file_name: "passwd_hardlink.csv", rejected_reason: reason },
+        { file_name: "sell_through_PA0001_2026-01.csv", rejected_reason: reason },
+      ]);
+      // The next run does not report them again ...
+      expect(await loadFileStream(c, "run-2", partnerDropStream(drops))).toMatchObject({ read: 0, rejected: 0 });
+      // ... and the partner file copied in, as the reason says, loads.
+      copyFileSync(partnerFile, join(drops, "sell_through_PA0001_2026-01_copy.csv"));
+      const copied = await loadFileStream(c, "run-3", partnerDropStream(drops));
+      expect(copied).toMatchObject({ read: 1, loaded: 1, rejected: 0 });
     });
   });
 

@@ -5,8 +5,8 @@
  * (pipelines/shared/crash-points.ts), with no chance to clean up.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { crmTables } from "../../pipelines/shared/contracts/crm.js";
 import { orderSystemTables } from "../../pipelines/shared/contracts/order-system.js";
@@ -135,7 +135,22 @@ const GROUPS: string[][] = [
   ["models:model-built#45", "models:tests-passed", "publish:before-rename", "publish:after-rename"],
   ["run:published", "load:batch-merged#6", "files:before-commit", "models:model-built#10"],
 ];
-const REPORT_POINTS = ["reports:sources-done", "reports:site-staged"];
+// Kill points of the reports step: before the site is staged, with it staged, with the new link made but not yet
+// renamed over the published one, and just after that rename (before older sites and leftovers are cleared).
+const REPORT_POINTS = ["reports:sources-done", "reports:site-staged", "reports:link-made", "reports:site-published"];
+
+/** The pages of a site folder (its .html files, recursively): a complete site has as many as the good one. */
+function pagesOf(site: string): number {
+  return readdirSync(site, { recursive: true }).filter((name) => String(name).endsWith(".html")).length;
+}
+
+/** What the site's folder holds beside the link: the sites kept, and links made but never renamed into place. */
+function besideSite(): { sites: string[]; strayLinks: string[] } {
+  return {
+    sites: readdirSync(join(dir, ".site-sites")).sort(),
+    strayLinks: readdirSync(dir).filter((name) => name.startsWith(".site.link-")),
+  };
+}
 
 describe("a refresh killed at any point", () => {
   it(`leaves readers on the last good warehouse, and the next run completes with nothing duplicated or lost (${GROUPS.flat().length} kill points)`, async () => {
@@ -166,21 +181,48 @@ describe("a refresh killed at any point", () => {
     }
   }, 1_800_000);
 
-  it(`in the reports build leaves readers on the last good site, and the next run publishes a new one (${REPORT_POINTS.length} kill points)`, async () => {
+  it(`in the reports build leaves readers on the last good site or the complete new one, and the next run publishes a new one and clears what the killed ones left (${REPORT_POINTS.length} kill points)`, async () => {
     const first = await refresh({ reports: true });
     expect(first.status, `${first.stdout}\n${first.stderr}`).toBe(0);
-    const goodSite = readlinkSync(siteDir);
+    let goodSite = readlinkSync(siteDir);
+    const pages = pagesOf(siteDir);
+    expect(pages).toBeGreaterThan(10);
     expect(existsSync(join(siteDir, "index.html"))).toBe(true);
+    let leftBehind = false;
     for (const point of REPORT_POINTS) {
       const run = await refresh({ crashAt: point, reports: true });
       expect(run.signal, `${point}\n${run.stdout}\n${run.stderr}`).toBe("SIGKILL");
-      expect(readlinkSync(siteDir), `site after a kill at ${point}`).toBe(goodSite);
-      expect(existsSync(join(siteDir, "index.html"))).toBe(true);
+      if (point === "reports:site-published") {
+        // Killed just after the swap: readers see the new site, complete; it is now the last good one.
+        expect(readlinkSync(siteDir), `site after a kill at ${point}`).not.toBe(goodSite);
+        goodSite = readlinkSync(siteDir);
+      } else {
+        expect(readlinkSync(siteDir), `site after a kill at ${point}`).toBe(goodSite);
+      }
+      expect(existsSync(join(siteDir, "index.html")), `index after a kill at ${point}`).toBe(true);
+      expect(pagesOf(siteDir), `pages after a kill at ${point}`).toBe(pages);
+      if (point === "reports:link-made") {
+        // The link was made and never renamed into place: it is left beside the site, with the site it points at.
+        const [stray] = besideSite().strayLinks;
+        expect(stray, "a link left by the kill").toBeDefined();
+        expect(existsSync(join(dir, stray!, "index.html"))).toBe(true);
+        leftBehind = true;
+      }
     }
+    expect(leftBehind).toBe(true);
+    expect(besideSite().sites.length).toBeGreaterThan(2); // staged sites of the killed runs, and the good ones
     const green = await refresh({ reports: true });
     expect(green.status, `${green.stdout}\n${green.stderr}`).toBe(0);
-    expect(readlinkSync(siteDir)).not.toBe(goodSite);
+    const published = readlinkSync(siteDir);
+    expect(published).not.toBe(goodSite);
     expect(existsSync(join(siteDir, "index.html"))).toBe(true);
+    expect(pagesOf(siteDir)).toBe(pages);
+    // Cleared: no link left lying about; of the sites only the new one and the one it replaced (a web server
+    // may still be sending its files) — no staged site or partial copy of a killed run.
+    const beside = besideSite();
+    expect(beside.strayLinks).toEqual([]);
+    expect(beside.sites).toEqual([basename(goodSite), basename(published)].sort());
     await assertWholeAndReconciled();
-  }, 1_800_000);
+    // Six refreshes with the site build (about 3 min each on 2 cores, far more on a busy machine).
+  }, 3_600_000);
 });

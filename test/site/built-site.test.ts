@@ -13,18 +13,26 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchWatchedBrowser } from "./helpers/browser.js";
 import type { WatchedBrowser } from "./helpers/browser.js";
-import { DEFAULT_SELECTION, expectedOverview, formatWhole } from "./helpers/overview-expected.js";
+import { DEFAULT_SELECTION, expectedOverview, formatMoney, formatWhole } from "./helpers/overview-expected.js";
 import type { OverviewFigures, OverviewSelection } from "./helpers/overview-expected.js";
 import { chooseOption, shownTable, shownTotals, totalsAsShown, waitUntilShown } from "./helpers/overview-page.js";
 import { REPO_ROOT, sharedSite } from "./helpers/shared-site.js";
 import type { SharedSite } from "./helpers/shared-site.js";
+import { readReportingCurrency } from "../../pipelines/site/number-formats.js";
+import { DEMO_COMPANY_NAME } from "../../pipelines/shared/config.js";
+import type { ReportingCurrency } from "../../pipelines/site/number-formats.js";
 import { serveStatic } from "../../pipelines/site/static-server.js";
 import type { StaticServer } from "../../pipelines/site/static-server.js";
 
 let site: SharedSite;
+/** The warehouse's reporting currency (ops.reporting_settings): what the pages' fmt=money shows. */
+let currency: ReportingCurrency;
+const money = (value: number): string => formatMoney(value, currency.symbol);
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 beforeAll(async () => {
   site = await sharedSite();
+  currency = await readReportingCurrency(site.warehousePath);
   console.log(
     `[reports] shared site: built in ${(site.buildMs / 1000).toFixed(1)} s, ` +
       `network ${site.ranOffline ? "OFF (loopback only)" : "ON -- run under the offline wrapper to prove offline builds"}`,
@@ -80,9 +88,21 @@ describe("the built overview page (prerendered HTML)", () => {
   });
 
   it("shows revenue, gross margin and orders for the default selection as the warehouse sums them", () => {
-    expect(text).toMatch(new RegExp(`Revenue \\(CNY\\) ${formatWhole(expected.totals.revenue)}\\b`));
-    expect(text).toMatch(new RegExp(`Gross margin \\(CNY\\) ${formatWhole(expected.totals.gross_margin)}\\b`));
+    expect(text).toMatch(new RegExp(`Revenue ${escapeRegExp(money(expected.totals.revenue))}\\b`));
+    expect(text).toMatch(new RegExp(`Gross margin ${escapeRegExp(money(expected.totals.gross_margin))}\\b`));
     expect(text).toMatch(new RegExp(`Orders ${formatWhole(expected.totals.orders)}\\b`));
+  });
+
+  it("carries the company's name in its header (the demo company's), not the tool's brand", () => {
+    expect(text).toContain(DEMO_COMPANY_NAME);
+    expect(text).not.toMatch(/Built with Evidence/i);
+  });
+
+  it("shows money with the symbol of the warehouse's reporting currency: ¥ for the demo company's CNY", () => {
+    // The demo company keeps the default currency; the build wrote fmt=money with its symbol (number-formats.ts).
+    expect(currency).toEqual({ code: "CNY", symbol: "¥" });
+    expect(text).toMatch(/Revenue ¥[\d,]+ /);
+    expect(text).not.toContain("CNY");
   });
 
   it("renders both inputs with their defaults", () => {
@@ -154,12 +174,12 @@ let browser: WatchedBrowser;
 const expectedFor = (selection: OverviewSelection): Promise<OverviewFigures> =>
   expectedOverview(site.warehousePath, selection);
 const monthRows = (figures: OverviewFigures): string[][] =>
-  figures.byMonth.map((r) => [r.month, formatWhole(r.revenue), formatWhole(r.gross_margin), formatWhole(r.orders)]);
+  figures.byMonth.map((r) => [r.month, money(r.revenue), money(r.gross_margin), formatWhole(r.orders)]);
 const channelTypeRows = (figures: OverviewFigures): string[][] =>
   figures.byChannelType.map((r) => [
     r.channel_type_label,
-    formatWhole(r.revenue),
-    formatWhole(r.gross_margin),
+    money(r.revenue),
+    money(r.gross_margin),
     formatWhole(r.orders),
   ]);
 
@@ -181,8 +201,8 @@ describe("the built overview page in Chromium", () => {
     await page.goto(`${server.url}/`, { waitUntil: "networkidle0", timeout: 60_000 });
 
     const initial = await expectedFor(DEFAULT_SELECTION);
-    expect(await waitUntilShown(() => shownTotals(page), totalsAsShown(initial), 30_000)).toEqual(
-      totalsAsShown(initial),
+    expect(await waitUntilShown(() => shownTotals(page), totalsAsShown(initial, currency.symbol), 30_000)).toEqual(
+      totalsAsShown(initial, currency.symbol),
     );
     expect(await waitUntilShown(() => shownTable(page, "Channel type"), channelTypeRows(initial), 30_000)).toEqual(
       channelTypeRows(initial),
@@ -194,8 +214,8 @@ describe("the built overview page in Chromium", () => {
     const expectedLive = await expectedFor(liveStreaming);
     expect(expectedLive.totals.revenue).not.toBe(initial.totals.revenue);
     await chooseOption(page, "Channel type", "Live-streaming", "live");
-    expect(await waitUntilShown(() => shownTotals(page), totalsAsShown(expectedLive), 30_000)).toEqual(
-      totalsAsShown(expectedLive),
+    expect(await waitUntilShown(() => shownTotals(page), totalsAsShown(expectedLive, currency.symbol), 30_000)).toEqual(
+      totalsAsShown(expectedLive, currency.symbol),
     );
     expect(await waitUntilShown(() => shownTable(page, "Month"), monthRows(expectedLive), 30_000)).toEqual(
       monthRows(expectedLive),
@@ -205,9 +225,9 @@ describe("the built overview page in Chromium", () => {
     const lastQuarter = { ...liveStreaming, months: 3 };
     const expectedQuarter = await expectedFor(lastQuarter);
     await chooseOption(page, "Period", "Last 3 months");
-    expect(await waitUntilShown(() => shownTotals(page), totalsAsShown(expectedQuarter), 30_000)).toEqual(
-      totalsAsShown(expectedQuarter),
-    );
+    expect(
+      await waitUntilShown(() => shownTotals(page), totalsAsShown(expectedQuarter, currency.symbol), 30_000),
+    ).toEqual(totalsAsShown(expectedQuarter, currency.symbol));
     expect(await waitUntilShown(() => shownTable(page, "Month"), monthRows(expectedQuarter), 30_000)).toEqual(
       monthRows(expectedQuarter),
     );

@@ -14,7 +14,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DemoManifest } from "../../pipelines/demo-company/index.js";
+import { readReportingCurrency } from "../../pipelines/site/number-formats.js";
 import { demoWarehouse, readManifest } from "../support/demo-warehouse.js";
+import { formatMoney } from "./helpers/overview-expected.js";
 import { REPO_ROOT, sharedSite } from "./helpers/shared-site.js";
 import type { SharedSite } from "./helpers/shared-site.js";
 
@@ -57,9 +59,11 @@ function visibleText(html: string): string {
     .replace(/ ([),.:;])/g, "$1");
 }
 
-/** A whole number as the pages show money (fmt='#,##0'). */
+/** A whole number as the pages show counts (fmt=count). */
 const whole = (value: number): string =>
   Math.round(value).toLocaleString("en-US", { maximumFractionDigits: 0 }).replace("-0", "0");
+/** An amount as the pages show money (fmt=money), with the symbol of the warehouse's reporting currency. */
+let money: (value: number) => string;
 
 /** yyyy-mm of a date as Arrow hands it over (epoch milliseconds, or a Date). */
 const yearMonth = (value: unknown): string => new Date(Number(value)).toISOString().slice(0, 7);
@@ -70,6 +74,8 @@ let truths: DemoManifest["planted_truths"]["truths"];
 
 beforeAll(async () => {
   site = await sharedSite();
+  const { symbol } = await readReportingCurrency(site.warehousePath);
+  money = (value) => formatMoney(value, symbol);
   manifest = readManifest(await demoWarehouse("planted"));
   truths = manifest.planted_truths.truths;
   console.log(`[reports] shared site (with the channel pages): built in ${(site.buildMs / 1000).toFixed(1)} s`);
@@ -200,12 +206,10 @@ describe("the channel pages in the built site", () => {
     );
     const text = await pageText("/channels/conflict");
     for (const [i, month] of truth.months.entries()) {
-      const amount = whole(Number(findings[i]?.amount));
+      const amount = money(Number(findings[i]?.amount)).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       expect(text).toContain(`${truth.partner_id} ${truth.partner_name}`);
       expect(text).toMatch(
-        new RegExp(
-          `sold into ${truth.region_id} [^:]* in ${month}: ${truth.lines_by_month[month]} lines, ${amount} CNY`,
-        ),
+        new RegExp(`sold into ${truth.region_id} [^:]* in ${month}: ${truth.lines_by_month[month]} lines, ${amount}`),
       );
     }
     // The lines an account manager acts on: every one, with date, region and the file line it was reported in.
@@ -289,7 +293,7 @@ describe("the channel pages in the built site", () => {
     const text = await pageText("/channels/profitability");
     expect(text).toContain(
       `${truth.channel_name} (${truth.channel_id}), Live-streaming, loses money after its own costs: ` +
-        `contribution ${whole(truth.contribution)} CNY on revenue of ${whole(truth.revenue)} CNY ` +
+        `contribution ${money(truth.contribution)} on revenue of ${money(truth.revenue)} ` +
         `(${(Number(losing[0]?.contribution_margin) * 100).toFixed(1)}% contribution margin)`,
     );
     // The whole-history waterfall per channel matches the manifest's economics, step by step, for every channel.

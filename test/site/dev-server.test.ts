@@ -1,5 +1,6 @@
-// The analysts' preview (`evidence dev` via pipelines/site/dev-server.ts) serves the overview with its data and
-// no outside request, and picks up an edited page through the workspace's symlink. In dev mode Evidence renders in
+// The analysts' preview (`evidence dev` via pipelines/site/dev-server.ts) serves the overview with its data, money in
+// the warehouse's reporting currency, and no outside request, and picks up an edited page through the workspace's
+// symlink. In dev mode Evidence renders in
 // the browser only (no SSR), so "shows data" is checked in Chromium. The first load is slow (~20-30 s) while vite
 // optimises dependencies.
 import { copyFile, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -7,6 +8,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevServer } from "../../pipelines/site/dev-server.js";
 import type { DevServer } from "../../pipelines/site/dev-server.js";
+import { readReportingCurrency } from "../../pipelines/site/number-formats.js";
+import { withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { launchWatchedBrowser } from "./helpers/browser.js";
 import type { WatchedBrowser } from "./helpers/browser.js";
 import { DEFAULT_SELECTION, expectedOverview } from "./helpers/overview-expected.js";
@@ -30,6 +33,11 @@ beforeAll(async () => {
   await cp(path.join(REPO_ROOT, "reports"), pagesDir, { recursive: true });
   // A private copy of the demo company's published warehouse: the real marts every page reads.
   await copyFile((await demoWarehouse("planted")).warehousePath, warehousePath);
+  // Published as if configured with `reporting: { currency: { code: GBP } }` (the amounts stay the demo's): the
+  // preview must show the currency of the warehouse it reads, not the demo's ¥ the shared build shows.
+  await withDatabase(warehousePath, (c) =>
+    c.run("update ops.reporting_settings set currency_code = 'GBP', currency_symbol = '£'"),
+  );
   browser = await launchWatchedBrowser();
   await browser.page.setViewport({ width: 1280, height: 1000 });
 });
@@ -40,7 +48,7 @@ afterAll(async () => {
 });
 
 describe("reports dev server", () => {
-  it("serves the overview with the warehouse's data, offline", async () => {
+  it("serves the overview with the warehouse's data and currency, offline", async () => {
     const started = Date.now();
     server = await startDevServer({
       repoRoot: REPO_ROOT,
@@ -52,7 +60,9 @@ describe("reports dev server", () => {
       log: (line) => output.push(line),
     });
     const serverUp = Date.now() - started;
-    const expected = totalsAsShown(await expectedOverview(warehousePath, DEFAULT_SELECTION));
+    const currency = await readReportingCurrency(warehousePath);
+    expect(currency.symbol).toBe("£");
+    const expected = totalsAsShown(await expectedOverview(warehousePath, DEFAULT_SELECTION), currency.symbol);
     await browser.page.goto(`${server.url}/`, { waitUntil: "domcontentloaded", timeout: 120_000 });
     const shown = await waitUntilShown(() => shownTotals(browser.page), expected, 150_000);
     console.log(

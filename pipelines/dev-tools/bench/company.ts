@@ -6,15 +6,16 @@
  * are left out (thousands of small files at these scales, and generating them triples the time).
  *
  * Beside the base folder sits `changed/`: the same files with about 1% of orders and 1% of order lines changed
- * (late cancellations, a one-yuan extra discount), for the nightly incremental refresh. Unchanged files are hard
- * links to the base ones, so the loader sees the same content hash and skips them, as it would in production.
+ * (late cancellations, a one-yuan extra discount), for the nightly incremental refresh. Unchanged files are copies
+ * of the base ones (clones sharing their blocks where the filesystem can), so the loader sees the same content hash
+ * and skips them, as it would in production. Not hard links: the loader refuses a file with a second name.
  *
  * Everything lives under data/bench/ (gitignored) and is reused while `company.json` says it was made with the
  * same seed, scale and generator.
  */
 import {
+  constants,
   existsSync,
-  linkSync,
   copyFileSync,
   mkdirSync,
   readdirSync,
@@ -29,8 +30,11 @@ import { generateCompany } from "../../demo-company/generator/company.js";
 import { DEFAULT_AS_OF, GENERATOR_VERSION } from "../../demo-company/index.js";
 import { queryRows, quoteIdent, quoteLiteral, withDatabase } from "../../shared/warehouse/duckdb.js";
 
-/** Bumped when the benchmark's data layout or change recipe changes (forces regeneration). */
-export const BENCH_COMPANY_FORMAT = 1;
+/**
+ * Bumped when the benchmark's data layout or change recipe changes (forces regeneration). 2: unchanged files in
+ * `changed/` are copies, no longer hard links (which the loader now refuses, so format 1 would measure nothing).
+ */
+export const BENCH_COMPANY_FORMAT = 2;
 
 /** The latest timestamp of the demo's history: changed rows say they were updated then. */
 const CHANGED_AT = `${DEFAULT_AS_OF} 23:59:59`;
@@ -128,11 +132,7 @@ export async function generateBenchCompany(
   rmSync(ndjson, { recursive: true, force: true });
   for (const name of readdirSync(paths.templates)) {
     if (existsSync(join(paths.changed, name))) continue;
-    try {
-      linkSync(join(paths.templates, name), join(paths.changed, name));
-    } catch {
-      copyFileSync(join(paths.templates, name), join(paths.changed, name));
-    }
+    copyFileSync(join(paths.templates, name), join(paths.changed, name), constants.COPYFILE_FICLONE);
   }
   const company: BenchCompany = {
     format: BENCH_COMPANY_FORMAT,

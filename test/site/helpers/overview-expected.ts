@@ -73,8 +73,17 @@ export async function expectedOverview(warehousePath: string, selection: Overvie
   };
 }
 
-/** The page's money and count format, fmt='#,##0' (whole units, thousands separators). */
+/** The pages' count format, fmt=count (whole units, thousands separators). */
 export function formatWhole(value: number): string {
   const whole = Math.sign(value) * Math.round(Math.abs(value)); // half away from zero, like Evidence's formatter
   return whole.toLocaleString("en-US", { maximumFractionDigits: 0 });
+}
+
+/**
+ * The pages' money format, fmt=money: the reporting currency's symbol before whole units, the minus sign before the
+ * symbol (`-¥1,234`). `symbol` is the warehouse's (readReportingCurrency), as the build puts it in the format.
+ */
+export function formatMoney(value: number, symbol: string): string {
+  const whole = formatWhole(value);
+  return whole.startsWith("-") ? `-${symbol}${whole.slice(1)}` : `${symbol}${whole}`;
 }

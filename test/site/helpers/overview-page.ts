@@ -1,6 +1,6 @@
 // Reading and driving reports/index.md in a browser (as Evidence's core components render it).
 import type { Page } from "puppeteer-core";
-import { formatWhole } from "./overview-expected.js";
+import { formatMoney, formatWhole } from "./overview-expected.js";
 import type { OverviewFigures } from "./overview-expected.js";
 
 export interface ShownTotals {
@@ -9,22 +9,25 @@ export interface ShownTotals {
   orders: string;
 }
 
-/** The three BigValues, as displayed (e.g. "9,848,911"), or undefined while they are not rendered. */
+/**
+ * The three BigValues, as displayed (e.g. "¥9,848,911": a currency symbol, if any, is read with the number), or
+ * undefined while they are not rendered.
+ */
 export async function shownTotals(page: Page): Promise<ShownTotals | undefined> {
   const text = await page.evaluate(() => document.body.innerText);
   const pick = (label: string): string | undefined =>
-    new RegExp(`${label}\\s+(-?[\\d,]+)\\s`).exec(text.replace(/\u00a0/g, " "))?.[1];
-  const revenue = pick("Revenue \\(CNY\\)");
-  const gross_margin = pick("Gross margin \\(CNY\\)");
+    new RegExp(`${label}\\s+(-?[^\\s\\d,-]*[\\d,]+)\\s`).exec(text.replace(/\u00a0/g, " "))?.[1];
+  const revenue = pick("Revenue");
+  const gross_margin = pick("Gross margin");
   const orders = pick("Orders");
   return revenue && gross_margin && orders ? { revenue, gross_margin, orders } : undefined;
 }
 
-/** The totals a selection should display. */
-export function totalsAsShown(figures: OverviewFigures): ShownTotals {
+/** The totals a selection should display, money with the warehouse's currency symbol. */
+export function totalsAsShown(figures: OverviewFigures, symbol: string): ShownTotals {
   return {
-    revenue: formatWhole(figures.totals.revenue),
-    gross_margin: formatWhole(figures.totals.gross_margin),
+    revenue: formatMoney(figures.totals.revenue, symbol),
+    gross_margin: formatMoney(figures.totals.gross_margin, symbol),
     orders: formatWhole(figures.totals.orders),
   };
 }
