@@ -14,7 +14,10 @@ export interface ShownTotals {
  * undefined while they are not rendered.
  */
 export async function shownTotals(page: Page): Promise<ShownTotals | undefined> {
-  const text = await page.evaluate(() => document.body.innerText);
+  const whole = await page.evaluate(() => document.body.innerText);
+  // The overview's totals, not the headline figures above them (销售额 Revenue, year to date): read from its heading on.
+  const start = whole.indexOf("Channel overview");
+  const text = start >= 0 ? whole.slice(start) : whole;
   const pick = (label: string): string | undefined =>
     new RegExp(`${label}\\s+(-?[^\\s\\d,-]*[\\d,]+)\\s`).exec(text.replace(/\u00a0/g, " "))?.[1];
   const revenue = pick("Revenue");
