@@ -28,8 +28,11 @@ export function crashPoint(point: string): void {
   if (passages === Number(targetPassage)) process.kill(process.pid, "SIGKILL");
 }
 
-/** Appends to `file` until the disk refuses even a small write (ENOSPC): smaller and smaller writes fill the last pages. */
-function fillDisk(file: string): void {
+/**
+ * Appends to `file` until the disk refuses even a small write (ENOSPC): smaller and smaller writes fill the last pages.
+ * Exported for the full-disk test, which fills its disk the same way before a run.
+ */
+export function fillDisk(file: string): void {
   const fd = openSync(file, "a");
   try {
     for (const size of [1 << 20, 64 << 10, 4 << 10, 512]) {

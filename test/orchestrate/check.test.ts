@@ -4,7 +4,6 @@
 // not), exit 1 only on a blocking problem, and write nothing; a refresh on blocking data must stop before the models
 // with the check's message and leave the published warehouse as it was, while `--no-check` reaches the model tests,
 // which fail on the same tests. On the clean demo company the check has nothing to say.
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,36 +14,11 @@ import { runContext } from "../../pipelines/orchestrate/refresh.js";
 import { configSchema } from "../../pipelines/shared/config.js";
 import { TEMPLATE_TABLES, templateHead } from "../../pipelines/extract/template-files.js";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
+import { runCli } from "../helpers/run-cli.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { REPO_ROOT } from "../support/paths.js";
 
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly seconds: number;
-}
-
-function cli(args: string[]): Promise<CliRun> {
-  const started = Date.now();
-  const env = { ...process.env };
-  delete env["WAREHOUSE_CONFIG"];
-  delete env["WAREHOUSE_CRASH_AT"];
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", join(REPO_ROOT, "pipelines", "cli.ts"), ...args],
-      { cwd: REPO_ROOT, env, encoding: "utf8", timeout: 540_000, maxBuffer: 64 << 20 },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
-          stdout,
-          stderr,
-          seconds: (Date.now() - started) / 1000,
-        }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 type Row = Record<string, string | number | boolean | null>;
 type Company = Record<string, Row[]>;

@@ -10,14 +10,12 @@
  * (WAREHOUSE_FILL_DISK_AT, beside the crash points in pipelines/shared/crash-points.ts), so every write after it
  * meets the kernel's own "no space left on device", wherever in DuckDB, Node or PGlite that write is.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
-  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -25,7 +23,6 @@ import {
   statSync,
   symlinkSync,
   writeFileSync,
-  writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,7 +35,8 @@ import { sellThrough } from "../../pipelines/shared/contracts/partner-files.js";
 import type { WarehousePaths } from "../../pipelines/shared/config.js";
 import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { publish } from "../../pipelines/site/build-reports.js";
-import { REPO_ROOT } from "../support/paths.js";
+import { runCli, type CliRun } from "../helpers/run-cli.js";
+import { fillDisk } from "../../pipelines/shared/crash-points.js";
 
 const HOW_TO_RUN =
   "This test mounts a small tmpfs to fill a disk for real, which needs root: run it as root, e.g. " +
@@ -68,49 +66,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Writes `file` until its disk refuses even a small write: the disk is then full to the last page. */
-function fillDisk(file: string): void {
-  const fd = openSync(file, "a");
-  try {
-    for (const size of [1 << 20, 64 << 10, 4 << 10, 512]) {
-      const chunk = Buffer.alloc(size, 0x78);
-      for (;;) {
-        try {
-          if (writeSync(fd, chunk) < size) break;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === "ENOSPC") break;
-          throw error;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-interface ChildResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a child without blocking this test's event loop (see crash-safety.test.ts). */
-function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGTERM"), 300_000);
-    child.on("error", reject);
-    child.on("close", (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
-
 describe("a refresh whose data folder's disk is full", () => {
   const disk = join(dir, "disk");
   const dataDir = join(disk, "data");
@@ -120,13 +75,9 @@ describe("a refresh whose data folder's disk is full", () => {
   // A small demo company: the disk fills at a point of the run, whatever the volume; this keeps each run ~15 s.
   writeFileSync(config, `data_dir: ${dataDir}\nsite_dir: ${join(dir, "site")}\ndemo: { scale: 0.1 }\n`);
 
-  function refresh(fillAt?: string): Promise<ChildResult> {
-    const env = { ...process.env };
-    for (const name of ["WAREHOUSE_CRASH_AT", "WAREHOUSE_CONFIG", "WAREHOUSE_FILL_DISK_AT", "WAREHOUSE_FILL_DISK_FILE"])
-      delete env[name];
-    if (fillAt) Object.assign(env, { WAREHOUSE_FILL_DISK_AT: fillAt, WAREHOUSE_FILL_DISK_FILE: filler });
-    const cli = join(REPO_ROOT, "pipelines", "cli.ts");
-    return runChild(["--import", "tsx", cli, "refresh", "--no-reports", "--config", config], env);
+  function refresh(fillAt?: string): Promise<CliRun> {
+    const env = fillAt ? { WAREHOUSE_FILL_DISK_AT: fillAt, WAREHOUSE_FILL_DISK_FILE: filler } : {};
+    return runCli(["refresh", "--no-reports", "--config", config], { env, timeoutMs: 300_000 });
   }
 
   /** What a reader of the published warehouse could notice; opening it (read-only) must work. */
@@ -142,9 +93,9 @@ describe("a refresh whose data folder's disk is full", () => {
   }
 
   /** The one `error:` line of a failed run, which must be the only thing it says about the failure. */
-  function errorLine(run: ChildResult): string {
+  function errorLine(run: CliRun): string {
     const output = `${run.stdout}\n${run.stderr}`;
-    expect(run.status, output).toBe(1);
+    expect(run.code, output).toBe(1);
     const messages = run.stderr.split(/^error: /m).slice(1);
     expect(messages, output).toHaveLength(1);
     const message = messages[0]!.trim();
@@ -164,7 +115,7 @@ describe("a refresh whose data folder's disk is full", () => {
   beforeAll(async () => {
     mountTmpfs(disk, "320m");
     const first = await refresh();
-    expect(first.status, `${first.stdout}\n${first.stderr}`).toBe(0);
+    expect(first.code, `${first.stdout}\n${first.stderr}`).toBe(0);
     lastGood = await published();
   }, 300_000);
 
@@ -172,7 +123,7 @@ describe("a refresh whose data folder's disk is full", () => {
   async function greenAfterFreeing(): Promise<void> {
     rmSync(filler, { force: true });
     const green = await refresh();
-    expect(green.status, `${green.stdout}\n${green.stderr}`).toBe(0);
+    expect(green.code, `${green.stdout}\n${green.stderr}`).toBe(0);
     const now = await published();
     expect(now.runId).not.toBe(lastGood.runId);
     lastGood = now;

@@ -69,33 +69,49 @@ revenue_by_day as (
 
 ),
 
-revenue_actuals as (
+-- each revenue or online-share goal beside the days of its period and of the same window a year earlier (the seasonal
+-- pace's), with whether the day's sales fall in the goal's scope: the scope rule is written once, here
+target_days as (
 
     select
         channel_targets.target_id,
-        sum(lines.revenue) filter (
-            where channel_targets.scope_type = 'company'
-                or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
-        ) as scope_revenue,
-        sum(lines.revenue) filter (
-            where lines.is_online and (
-                channel_targets.scope_type = 'company'
-                or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
-            )
-        ) as scope_online_revenue,
-        -- the base online share is read against: the region's revenue for a region, the company's otherwise
-        sum(lines.revenue) filter (
-            where channel_targets.scope_type <> 'region' or lines.ship_to_region_id = channel_targets.scope_id
-        ) as share_base_revenue
+        channel_targets.metric,
+        channel_targets.scope_type,
+        channel_targets.scope_id,
+        channel_targets.period_start,
+        channel_targets.measured_through,
+        lines.order_date,
+        lines.ship_to_region_id,
+        lines.is_online,
+        lines.revenue,
+        channel_targets.scope_type = 'company'
+        or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
+        or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
+        or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
+            as is_in_scope,
+        lines.order_date between channel_targets.period_start and channel_targets.measured_through as is_measured,
+        lines.order_date between channel_targets.period_start - interval 1 year
+        and channel_targets.period_end - interval 1 year as is_prior_window,
+        channel_targets.period_status
 
     from channel_targets
     inner join revenue_by_day as lines
-        on lines.order_date between channel_targets.period_start and channel_targets.measured_through
+        on lines.order_date between channel_targets.period_start - interval 1 year and channel_targets.period_end
     where channel_targets.metric in ('revenue', 'online_share')
+
+),
+
+revenue_actuals as (
+
+    select
+        target_id,
+        sum(revenue) filter (where is_in_scope) as scope_revenue,
+        sum(revenue) filter (where is_online and is_in_scope) as scope_online_revenue,
+        -- the base online share is read against: the region's revenue for a region, the company's otherwise
+        sum(revenue) filter (where scope_type <> 'region' or ship_to_region_id = scope_id) as share_base_revenue
+
+    from target_days
+    where is_measured
     group by all
 
 ),
@@ -115,42 +131,19 @@ data_start as (
 prior_year_revenue as (
 
     select
-        channel_targets.target_id,
-        sum(lines.revenue) filter (
-            where lines.order_date <= channel_targets.measured_through - interval 1 year
-            and (
-                channel_targets.scope_type = 'company'
-                or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
-            )
-        ) as scope_to_date,
-        sum(lines.revenue) filter (
-            where channel_targets.scope_type = 'company'
-                or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
-        ) as scope_full,
+        target_id,
+        sum(revenue) filter (where is_in_scope and order_date <= measured_through - interval 1 year) as scope_to_date,
+        sum(revenue) filter (where is_in_scope) as scope_full,
         -- the scope sold in the window's first month: its own curve is a whole year's
-        bool_or(
-            lines.order_date < channel_targets.period_start - interval 1 year + interval 1 month
-            and (
-                channel_targets.scope_type = 'company'
-                or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
-                or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
-            )
-        ) as scope_sold_from_start,
-        sum(lines.revenue) filter (where lines.order_date <= channel_targets.measured_through - interval 1 year)
-            as company_to_date,
-        sum(lines.revenue) as company_full
+        bool_or(is_in_scope and order_date < period_start - interval 1 year + interval 1 month)
+            as scope_sold_from_start,
+        sum(revenue) filter (where order_date <= measured_through - interval 1 year) as company_to_date,
+        sum(revenue) as company_full
 
-    from channel_targets
-    inner join revenue_by_day as lines
-        on lines.order_date between channel_targets.period_start - interval 1 year
-        and channel_targets.period_end - interval 1 year
-    where channel_targets.metric = 'revenue'
-        and channel_targets.period_status = 'in_progress'
+    from target_days
+    where metric = 'revenue'
+        and period_status = 'in_progress'
+        and is_prior_window
     group by all
 
 ),

@@ -146,50 +146,45 @@ sales_kpis as (
 
 ),
 
+-- how the brief names and orders the CRM goals it shows
+crm_kpi_labels as (
+
+    select * from (
+        values
+            ('repeat_purchase_rate', 5, '复购率', 'Repeat purchase rate', 'share'),
+            ('average_order_value', 6, '客单价', 'Average order value', 'money'),
+            ('key_customer_churn_rate', 7, '关键客户流失率', 'Key customer churn', 'share'),
+            ('satisfaction_score', 8, '满意度', 'Satisfaction (1-5)', 'score'),
+            ('referral_rate', 9, '推荐率', 'Referral rate', 'share')
+    ) as labels (metric, kpi_order, name_zh, name_en, unit)
+
+),
+
 crm_kpis as (
 
     select
-        case metric
-            when 'repeat_purchase_rate' then 5
-            when 'average_order_value' then 6
-            when 'key_customer_churn_rate' then 7
-            when 'satisfaction_score' then 8
-            else 9
-        end as kpi_order,
-        metric as kpi_id,
-        case metric
-            when 'repeat_purchase_rate' then '复购率'
-            when 'average_order_value' then '客单价'
-            when 'key_customer_churn_rate' then '关键客户流失率'
-            when 'satisfaction_score' then '满意度'
-            else '推荐率'
-        end as name_zh,
-        case metric
-            when 'repeat_purchase_rate' then 'Repeat purchase rate'
-            when 'average_order_value' then 'Average order value'
-            when 'key_customer_churn_rate' then 'Key customer churn'
-            when 'satisfaction_score' then 'Satisfaction (1-5)'
-            else 'Referral rate'
-        end as name_en,
-        case metric
-            when 'average_order_value' then 'money'
-            when 'satisfaction_score' then 'score'
-            else 'share'
-        end as unit,
-        actual_value as value,
+        labels.kpi_order,
+        crm_goals.metric as kpi_id,
+        labels.name_zh,
+        labels.name_en,
+        labels.unit,
+        crm_goals.actual_value as value,
         cast(null as double) as prior_value,
-        target_value,
+        crm_goals.target_value,
         -- ratio goals are held to the target itself all along
-        target_value as expected_to_date,
+        crm_goals.target_value as expected_to_date,
         case
-            when metric = 'key_customer_churn_rate' then target_value / nullif(actual_value, 0)
-            else actual_value / nullif(target_value, 0)
+            when crm_goals.metric = 'key_customer_churn_rate'
+                then crm_goals.target_value / nullif(crm_goals.actual_value, 0)
+            else crm_goals.actual_value / nullif(crm_goals.target_value, 0)
         end as pace_attainment,
-        is_on_track,
+        crm_goals.is_on_track,
         cast(null as varchar) as pace_basis,
-        period_start as goal_period_start,
-        period_end as goal_period_end
+        crm_goals.period_start as goal_period_start,
+        crm_goals.period_end as goal_period_end
     from crm_goals
+    inner join crm_kpi_labels as labels
+        on crm_goals.metric = labels.metric
 
 ),
 
