@@ -27,8 +27,14 @@ const END_TO_END_TESTS = [
   "test/orchestrate/source-identity.test.ts",
   "test/orchestrate/check.test.ts",
 ];
-/** In test/site/ but needing no build: the offline patch's install logic and the installed package, the number formats. */
-const SITE_UNIT_TESTS = ["offline-patch.test.ts", "number-formats.test.ts"];
+/** In test/site/ but needing no build: the offline patch's install logic and the installed package, the number formats,
+ * the pages' two languages. */
+const SITE_UNIT_TESTS = [
+  "offline-patch.test.ts",
+  "number-formats.test.ts",
+  "page-languages.test.ts",
+  "audience-scope.test.ts",
+];
 /** Tests of the built report site: an Evidence build, shared, and headless Chromium. */
 const SITE_TESTS = readdirSync(new URL("test/site", import.meta.url))
   .filter((name) => name.endsWith(".test.ts") && !SITE_UNIT_TESTS.includes(name))

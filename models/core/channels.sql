@@ -27,6 +27,7 @@ final as (
     select
         channels.channel_id,
         channel_name,
+        channel_name_zh,
         channel_type,
         -- the plan's three families: traditional partners (二.2), emerging channels (二.3), direct sales
         case

@@ -4,7 +4,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { duckdbCreateTable, type TableSpec } from "../shared/contracts/column-spec.js";
-import { quoteIdent } from "../shared/warehouse/duckdb.js";
+import { queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
 
 /** Load metadata columns on every raw table. */
 export const LOAD_METADATA_COLUMNS = [
@@ -31,8 +31,38 @@ export async function prepareRawAndLanding(connection: DuckDBConnection, source:
       "create table if not exists",
     ),
   );
+  await alignRawTable(connection, source, table);
   await connection.run(`drop table if exists ${landingTableName(source, table)}`);
   await connection.run(duckdbCreateTable(landingTableName(source, table), table, [...LOAD_METADATA_COLUMNS]));
+}
+
+/**
+ * Brings a raw table made by an earlier version of the contract to the contract's columns, in its order: a column
+ * the contract added (an optional one, such as channels.channel_name_zh) is added, empty for the rows already
+ * there; a column it dropped goes. Loads append to raw by position, so a raw table of another shape would fail the
+ * next load (or, worse, shift values between columns). The rows are copied by column name in one statement each;
+ * a table already in shape is left alone.
+ */
+export async function alignRawTable(connection: DuckDBConnection, source: string, table: TableSpec): Promise<void> {
+  const existing = (
+    await queryRows<{ column_name: string }>(
+      connection,
+      `select column_name from duckdb_columns()
+       where database_name = current_database() and schema_name = ${quoteLiteral(source)}
+         and table_name = ${quoteLiteral(table.name)}
+       order by column_index`,
+    )
+  ).map((row) => row.column_name);
+  const wanted = [...table.columns.map((column) => column.name), ...LOAD_METADATA_COLUMNS.map((c) => c.split(" ")[0]!)];
+  if (existing.length === 0 || existing.join("\u0000") === wanted.join("\u0000")) return;
+  const raw = rawTableName(source, table);
+  const reshaped = `${quoteIdent(source)}.${quoteIdent(`${table.name}__reshaped`)}`;
+  const kept = wanted.filter((column) => existing.includes(column)).map(quoteIdent);
+  await connection.run(`drop table if exists ${reshaped}`);
+  await connection.run(duckdbCreateTable(reshaped, table, [...LOAD_METADATA_COLUMNS]));
+  await connection.run(`insert into ${reshaped} (${kept.join(", ")}) select ${kept.join(", ")} from ${raw}`);
+  await connection.run(`drop table ${raw}`);
+  await connection.run(`alter table ${reshaped} rename to ${quoteIdent(table.name)}`);
 }
 
 /**
@@ -51,5 +81,6 @@ export async function ensureRawTables(
         "create table if not exists",
       ),
     );
+    await alignRawTable(connection, source, table);
   }
 }

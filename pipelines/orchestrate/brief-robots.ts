@@ -1,6 +1,6 @@
 /**
  * The executive brief (经营简报) on leadership's phones: after a successful refresh published the warehouse, its
- * headline lines (reporting.executive_brief: what needs action, with the count, the money in 万元 and who or where)
+ * headline lines (reporting.executive_brief: what needs action, with the count, the money in 万 / 亿 and who or where)
  * go to the WeCom (企业微信) and DingTalk (钉钉) group robots the config names (`notify.brief_robots`), each line
  * linking to its evidence page when `notify.site_url` says where readers open the site. Nothing is posted when no
  * robot is configured. Best effort: a robot that is down or refuses the message is one warning line in the run output
@@ -22,6 +22,7 @@ import { createHmac } from "node:crypto";
 import { ConfigError, secretFromEnv, type BriefRobotConfig, type WarehouseConfig } from "../shared/config.js";
 import { redactSecrets } from "../shared/redact.js";
 import { queryRows, withDatabase } from "../shared/warehouse/duckdb.js";
+import { CHINESE_UNITS, formatChineseUnits } from "../site/evidence-offline/chinese-units.js";
 import { RunLog } from "./run-log.js";
 
 /** WeCom's limit on a markdown message's content, in UTF-8 bytes; DingTalk's messages are held to it too. */
@@ -35,8 +36,9 @@ export interface BriefFinding {
   readonly finding: string;
   readonly title_zh: string;
   readonly items: number;
-  /** Money in yuan (the reporting currency), null for a finding without a money figure. */
+  /** Money in the reporting currency, null for a finding without a money figure. */
   readonly amount: number | null;
+  /** Who or where, in Chinese (reporting.executive_brief.detail_zh). */
   readonly detail: string | null;
   /** The evidence page's path on the site (`/channels/profitability`), null when there is none. */
   readonly link: string | null;
@@ -48,6 +50,8 @@ export interface Brief {
   /** `YYYY-MM-DD`, the latest order date; null before the first order is loaded. */
   readonly asOfDate: string | null;
   readonly findings: readonly BriefFinding[];
+  /** The reporting currency's symbol (ops.reporting_settings); ¥ when absent. */
+  readonly currencySymbol?: string;
 }
 
 export type RobotKind = BriefRobotConfig["kind"];
@@ -66,14 +70,20 @@ export async function readBrief(warehousePath: string): Promise<Brief> {
     async (c) => {
       const findings = await queryRows<BriefFinding>(
         c,
-        `select finding, title_zh, items::integer as items, amount::double as amount, detail, link, needs_action
+        `select finding, title_zh, items::integer as items, amount::double as amount, detail_zh as detail, link,
+           needs_action
          from reporting.executive_brief order by finding_order`,
       );
+      // A warehouse published before the currency was configurable has no settings table, and its money is CNY.
+      const [settings] = await queryRows<{ currency_symbol: string }>(
+        c,
+        "select currency_symbol from ops.reporting_settings limit 1",
+      ).catch(() => []);
       const [status] = await queryRows<{ as_of_date: string | null }>(
         c,
         "select strftime(as_of_date, '%Y-%m-%d') as as_of_date from marts.warehouse_status",
       );
-      return { asOfDate: status?.as_of_date ?? null, findings };
+      return { asOfDate: status?.as_of_date ?? null, findings, currencySymbol: settings?.currency_symbol ?? "¥" };
     },
     { readOnly: true },
   );
@@ -96,14 +106,9 @@ function siteLink(siteUrl: string, path: string): string {
   return url.replace(/[\s()<>]/g, (c) => encodeURIComponent(c));
 }
 
-/** Money in 万元 (ten thousand yuan) with one decimal, as the front page shows it. */
-function wan(amount: number): string {
-  // Half away from zero, as DuckDB's round() on the front page; `|| 0` so a tiny loss shows 0.0, not -0.0.
-  const tenths = Math.sign(amount) * Math.round(Math.abs(amount) / 1000) || 0;
-  return (tenths / 10).toLocaleString("en-US", {
-    minimumFractionDigits: 1,
-    maximumFractionDigits: 1,
-  });
+/** Money as the Chinese site shows it (¥7,044.6万, ¥1.23亿, £8,532): the same formatter the pages use. */
+function wan(amount: number, symbol: string): string {
+  return formatChineseUnits(`${CHINESE_UNITS}${symbol}`, amount) ?? String(amount);
 }
 
 const bytes = (text: string) => Buffer.byteLength(text, "utf8");
@@ -124,7 +129,7 @@ function cutToBytes(text: string, max: number): string {
 
 /**
  * The message for one robot: a heading with the as-of date, then one line per finding that needs action (Chinese
- * title, count, amount in 万元, who or where), each linking to its evidence page when siteUrl is given, or 一切正常
+ * title, count, amount in 万 / 亿, who or where), each linking to its evidence page when siteUrl is given, or 一切正常
  * when nothing needs action. Lines that would take it past maxBytes are left off for a closing `… 另有 N 项`.
  */
 export function buildBriefMessage(
@@ -150,7 +155,7 @@ export function buildBriefMessage(
     const name = plain(f.title_zh);
     const linked = options.siteUrl && f.link ? `[${name}](${siteLink(options.siteUrl, f.link)})` : `**${name}**`;
     const parts = [`${f.items.toLocaleString("en-US")} 项`];
-    if (f.amount !== null) parts.push(`${wan(f.amount)} 万元`);
+    if (f.amount !== null) parts.push(wan(f.amount, brief.currencySymbol ?? "¥"));
     if (f.detail) parts.push(plain(f.detail));
     return `${wecom ? "" : "- "}${linked}：${parts.join(" · ")}`;
   });

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, isAbsolute, relative, sep } from "node:path";
+import path, { basename, dirname, isAbsolute, relative, sep } from "node:path";
 import {
   DEFAULT_FRESHNESS_HOURS,
   reportingCurrency,
@@ -330,6 +330,28 @@ export async function buildSite(ctx: RunContext): Promise<void> {
     }),
   );
   ctx.log(`  site built in ${ctx.paths.siteDir}; to read it: npm run reports:serve (then open http://127.0.0.1:8080)`);
+  const audiences = ctx.config.reporting.audiences;
+  if (audiences.length === 0) return;
+  // One site per audience (config reporting.audiences), each holding only the rows it may see.
+  const { buildAudienceSites } = await import("../site/audiences.js");
+  await logStep(
+    ctx,
+    "audience sites",
+    () =>
+      buildAudienceSites({
+        repoRoot: ctx.paths.projectRoot,
+        warehousePath: ctx.paths.publishedWarehouse,
+        audiences,
+        audiencesDir: ctx.paths.audiencesDir,
+        scopedDir: path.join(ctx.paths.dataDir, "audiences"),
+        log: (l) => ctx.log(`  ${l}`),
+      }),
+    (built) => built.length,
+  );
+  ctx.log(
+    `  ${audiences.length} audience site(s) built in ${ctx.paths.audiencesDir}: ` +
+      `npm run reports:serve -- --dir ${path.join(ctx.paths.audiencesDir, audiences[0]!.name)}`,
+  );
 }
 
 export interface RefreshOptions {

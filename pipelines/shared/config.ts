@@ -117,6 +117,32 @@ const reportingSchema = z.strictObject({
       symbol: z.string().min(1).max(4).optional(),
     })
     .default({ code: "CNY" }),
+  /**
+   * Readers who get a site of their own holding only their rows (pipelines/site/audiences.ts): a regional manager
+   * (`regions`), a distributor (`partners`). Leadership reads the whole site in site_dir.
+   */
+  audiences: z
+    .array(
+      z
+        .strictObject({
+          name: z
+            .string()
+            .regex(
+              /^[a-z0-9][a-z0-9-]{0,39}$/,
+              "must be a folder name: lower-case letters, digits and -, e.g. east-china",
+            ),
+          title: z.string().trim().min(1).max(40).optional(),
+          regions: z.array(z.string().trim().min(1)).min(1).optional(),
+          partners: z.array(z.string().trim().min(1)).min(1).optional(),
+        })
+        .refine((audience) => audience.regions !== undefined || audience.partners !== undefined, {
+          message: "give the audience its regions (region ids) or its partners (partner ids)",
+        }),
+    )
+    .default([])
+    .refine((audiences) => new Set(audiences.map((a) => a.name)).size === audiences.length, {
+      message: "two audiences have the same name",
+    }),
 });
 export type ReportingSettings = z.infer<typeof reportingSchema>;
 
@@ -226,11 +252,13 @@ export const configSchema = z.strictObject({
   /** The attribution marts' settings. */
   attribution: attributionSchema.default({ ...ATTRIBUTION_DEFAULTS }),
   /** The reporting currency (default CNY). */
-  reporting: reportingSchema.default({ currency: { code: "CNY" } }),
+  reporting: reportingSchema.default({ currency: { code: "CNY" }, audiences: [] }),
   /** Folder for the raw database, the published warehouse and the demo's generated sources. */
   data_dir: z.string().default("data"),
   /** Where the report site is published (a link to the current complete site). */
   site_dir: z.string().default("build"),
+  /** Where each audience's site is published: <audiences_dir>/<name> (see reporting.audiences). */
+  audiences_dir: z.string().default("build-audiences"),
   /** The embedded demo company; used when `sources` is absent. */
   demo: demoSchema.default({ seed: 42, scale: 1, plants: true }),
   sources: sourcesSchema.optional(),
@@ -255,6 +283,8 @@ export interface WarehousePaths {
   readonly publishedWarehouse: string;
   readonly demoDir: string;
   readonly siteDir: string;
+  /** Each audience's site is <audiencesDir>/<name>. */
+  readonly audiencesDir: string;
 }
 
 export function resolvePaths(projectRoot: string, config: WarehouseConfig): WarehousePaths {
@@ -266,6 +296,7 @@ export function resolvePaths(projectRoot: string, config: WarehouseConfig): Ware
     publishedWarehouse: resolve(dataDir, "warehouse.duckdb"),
     demoDir: resolve(dataDir, "demo"),
     siteDir: isAbsolute(config.site_dir) ? config.site_dir : resolve(projectRoot, config.site_dir),
+    audiencesDir: isAbsolute(config.audiences_dir) ? config.audiences_dir : resolve(projectRoot, config.audiences_dir),
   };
 }
 

@@ -404,9 +404,11 @@ export async function writeBriefPdf(options: BriefPdfOptions): Promise<BriefPdfR
       );
     }
     const title = (await page.title()) || route;
+    // The English pages are under /en (pipelines/site/page-languages.ts); the footer speaks the page's language.
+    const english = route === "/en" || route.startsWith("/en/");
     const footer =
       `<div style="font-size:8px;width:100%;padding:0 12mm;color:#666;display:flex;justify-content:space-between">` +
-      `<span>${escapeHtml(title)}${asOfDate ? ` · Data as of ${asOfDate}` : ""}</span>` +
+      `<span>${escapeHtml(title)}${asOfDate ? ` · ${english ? "Data as of" : "数据截至"} ${asOfDate}` : ""}</span>` +
       `<span><span class="pageNumber"></span> / <span class="totalPages"></span></span></div>`;
     const pdf = await page.pdf({
       format: "A4",

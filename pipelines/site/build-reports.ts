@@ -14,7 +14,8 @@ import path from "node:path";
 import { crashPoint } from "../shared/crash-points.js";
 import { evidenceEnv, runEvidence, startEvidence } from "./evidence-cli.js";
 import { prepareNumberFormats, readSiteTitle } from "./number-formats.js";
-import { lockWorkspace, prepareWorkspace } from "./workspace.js";
+import { LANGUAGES } from "./page-languages.js";
+import { lockWorkspace, prepareWorkspace, writeWorkspacePages } from "./workspace.js";
 import type { Workspace } from "./workspace.js";
 
 export interface BuildReportsOptions {
@@ -86,6 +87,12 @@ async function buildInWorkspace(
   const siteDir = path.join(workspace.dir, "build");
   // Evidence copies its output over ./build without emptying it first; start clean so no stale page survives.
   await rm(siteDir, { recursive: true, force: true });
+  // Every page in Chinese (at /) and English (under /en/), from reports/ (page-languages.ts).
+  await writeWorkspacePages(workspace).catch((error: unknown) => {
+    throw new ReportsBuildError(
+      `${error instanceof Error ? error.message : String(error)} The previous site was left in place.`,
+    );
+  });
   const run = { cwd: workspace.dir, env: evidenceEnv(workspace.sourcesDir, warehousePath), log };
   // The pages' named formats (fmt=money, ...) with this warehouse's currency: see number-formats.ts.
   const currency = await prepareNumberFormats(workspace.dir, warehousePath).catch((error: unknown) => {
@@ -116,7 +123,8 @@ async function buildInWorkspace(
   started = Date.now();
   const pages = await pageCount(pagesDir);
   log(
-    `[reports] evidence build (${pages.files} page files${pages.templated > 0 ? `, ${pages.templated} of them templated` : ""})`,
+    `[reports] evidence build (${pages.files} page files${pages.templated > 0 ? `, ${pages.templated} of them templated` : ""}, ` +
+      `each in ${LANGUAGES.length} languages)`,
   );
   const build = await talkingBuild(workspace, run, log);
   const broken = await brokenPageQueries(build.output, pagesDir, repoRoot);

@@ -41,11 +41,13 @@ program
   .description("run `evidence sources` and `evidence build`, then swap the new site into build/")
   .option("--warehouse <file>", "published DuckDB warehouse", DEFAULT_WAREHOUSE)
   .option("--out <dir>", "output directory", path.join(REPO_ROOT, "build"))
-  .action(async (options: { warehouse: string; out: string }) => {
+  .option("--workspace <name>", "Evidence workspace under .evidence-workspace/ (two builds at once need two)", "build")
+  .action(async (options: { warehouse: string; out: string; workspace: string }) => {
     await buildReports({
       repoRoot: REPO_ROOT,
       warehousePath: path.resolve(options.warehouse),
       outDir: path.resolve(options.out),
+      workspaceName: options.workspace,
     });
   });
 

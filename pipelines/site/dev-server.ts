@@ -4,7 +4,8 @@
 import path from "node:path";
 import { evidenceEnv, runEvidence, startEvidence } from "./evidence-cli.js";
 import { prepareNumberFormats, readSiteTitle } from "./number-formats.js";
-import { lockWorkspace, prepareWorkspace } from "./workspace.js";
+import { watchLanguagePages } from "./page-languages.js";
+import { lockWorkspace, prepareWorkspace, writeWorkspacePages } from "./workspace.js";
 
 export interface DevServerOptions {
   /** Repository root: holds reports/, sources/, evidence.config.yaml and node_modules/. */
@@ -46,6 +47,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   const release = await lockWorkspace(workspace);
   try {
+    // Both languages of every page, rewritten within a fraction of a second of an edit to reports/ (Evidence's own
+    // watcher then reloads the page in the browser).
+    await writeWorkspacePages(workspace);
+    const watcher = watchLanguagePages(workspace.languagePages, (error) => log(`[reports] ${error.message}`));
     const env = evidenceEnv(workspace.sourcesDir, warehousePath);
     // The pages' named formats (fmt=money, ...) with this warehouse's currency: see number-formats.ts. Read once at
     // start, like the data (`evidence sources` below): a refresh that changes the currency shows after a restart.
@@ -53,10 +58,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // The company's name in the header (reports/+layout.svelte), read once at start like the formats.
     const title = await readSiteTitle(warehousePath);
     if (title) env["VITE_SITE_TITLE"] = title;
-    const server = await serve({ cwd: workspace.dir, env, log }, warehousePath, options);
+    const server = await serve({ cwd: workspace.dir, env, log }, warehousePath, options).catch((error: unknown) => {
+      watcher.close();
+      throw error;
+    });
     // Release the workspace when the server stops, whether by stop() or on its own.
-    void server.exited.finally(release);
-    return { ...server, stop: () => server.stop().finally(release) };
+    const done = (): Promise<void> => {
+      watcher.close();
+      return release();
+    };
+    void server.exited.finally(done);
+    return { ...server, stop: () => server.stop().finally(done) };
   } catch (error) {
     await release();
     throw error;

@@ -20,6 +20,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { queryRows, withDatabase } from "../shared/warehouse/duckdb.js";
+import { CHINESE_UNITS } from "./evidence-offline/chinese-units.js";
 
 /** The currency the warehouse's amounts are in, as published in ops.reporting_settings. */
 export interface ReportingCurrency {
@@ -52,6 +53,14 @@ export function numberFormats(currency: ReportingCurrency): NumberFormat[] {
       formatCode: `${symbol}#,##0`,
       valueType: "number",
       description: `amounts in whole ${currency.code}: revenue, margin, contribution, spend, costs, values`,
+    },
+    {
+      // The Chinese pages' money (page-languages.ts turns their fmt=money into this): ¥7,044.6万, ¥1.23亿, ¥8,532.
+      // No Excel-style code can scale by 10^4; the code's prefix sends it to evidence-offline/chinese-units.js.
+      formatTag: "moneycn",
+      formatCode: `${CHINESE_UNITS}${/\p{L}$/u.test(currency.symbol) ? `${currency.symbol}\u00a0` : currency.symbol}`,
+      valueType: "number",
+      description: `amounts in ${currency.code} in 万 and 亿, for Chinese readers (the Chinese pages' money)`,
     },
     {
       formatTag: "money2",

@@ -1,11 +1,12 @@
 // The Evidence workspace: a generated directory Evidence runs in, because its CLI hardcodes ./pages, ./sources,
 // ./queries, ./static and ./evidence.config.yaml relative to its working directory, while our pages live in
-// reports/. Instead of copying files (which would go stale), the workspace holds relative symlinks back into the
-// repository; Evidence's file watcher (chokidar) follows them, in `evidence build` and in `evidence dev`, where an
-// edit to reports/*.md reloads the page.
+// reports/. The pages are written into it in both languages (page-languages.ts: Chinese at the root, English under
+// en/), kept in step with reports/ while a live preview runs; everything else is a relative symlink back into the
+// repository, which Evidence's file watcher (chokidar) follows.
 //
 //   .evidence-workspace/<name>/
-//     pages                -> ../../reports          (or the pagesDir given)
+//     pages/               (generated from ../../reports, or the pagesDir given: zh at the root, en/ beside)
+//     partials/            (generated from pipelines/site/partials: zh/ and en/)
 //     sources              -> ../../sources
 //     evidence.config.yaml -> ../../evidence.config.yaml
 //     node_modules         -> ../../node_modules     (Evidence's Tailwind config looks for it here)
@@ -21,6 +22,8 @@
 import { lstat, mkdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { processAlive } from "../shared/process-alive.js";
+import { writeLanguagePages } from "./page-languages.js";
+import type { LanguagePagesOptions } from "./page-languages.js";
 
 /** Directory (relative to the repository root) holding all generated Evidence workspaces; gitignored. */
 export const WORKSPACES_DIR = ".evidence-workspace";
@@ -39,6 +42,8 @@ export interface Workspace {
   dir: string;
   /** Absolute path of the source directory as Evidence sees it (it resolves files lexically from here). */
   sourcesDir: string;
+  /** The pages as written and where their language versions go (for the live preview's watcher). */
+  languagePages: LanguagePagesOptions;
 }
 
 /** Creates (or repairs) a workspace whose links point at the repository's reports, sources and config. */
@@ -50,12 +55,22 @@ export async function prepareWorkspace(options: WorkspaceOptions): Promise<Works
   const dir = path.join(repoRoot, WORKSPACES_DIR, options.name);
   await mkdir(dir, { recursive: true });
 
+  // The pages, and the fragments every page includes with {@partial "<file>.md"} (e.g. the data-freshness banner),
+  // in both languages.
+  const languagePages: LanguagePagesOptions = {
+    pagesDir: path.resolve(options.pagesDir ?? path.join(repoRoot, "reports")),
+    partialsDir: path.join(repoRoot, "pipelines", "site", "partials"),
+    outPagesDir: path.join(dir, "pages"),
+    outPartialsDir: path.join(dir, "partials"),
+    sourcesDir: path.join(repoRoot, "sources", "warehouse"),
+  };
+  for (const generated of [languagePages.outPagesDir, languagePages.outPartialsDir]) {
+    // A workspace made before the pages had two languages linked these to the repository.
+    if ((await lstat(generated).catch(() => null))?.isSymbolicLink()) await rm(generated);
+  }
   const links: Array<[string, string]> = [
-    ["pages", path.resolve(options.pagesDir ?? path.join(repoRoot, "reports"))],
     ["sources", path.join(repoRoot, "sources")],
     ["evidence.config.yaml", path.join(repoRoot, "evidence.config.yaml")],
-    // Page fragments every page includes with {@partial "<file>.md"} (e.g. the data-freshness banner).
-    ["partials", path.join(repoRoot, "pipelines", "site", "partials")],
     // Evidence's generated Tailwind config scans `../../node_modules/<component plugin>/dist` relative to
     // .evidence/template, i.e. it expects node_modules in the project root. Without this link the site builds
     // with no utility CSS at all (unstyled pages, dropdowns that cannot open).
@@ -70,7 +85,15 @@ export async function prepareWorkspace(options: WorkspaceOptions): Promise<Works
     path.join(dir, "evidence.settings.json"),
     `${JSON.stringify({ send_anonymous_usage_stats: "no" }, null, 2)}\n`,
   );
-  return { dir, sourcesDir: path.join(dir, "sources") };
+  return { dir, sourcesDir: path.join(dir, "sources"), languagePages };
+}
+
+/**
+ * Writes the workspace's pages and partials in every language from reports/ (page-languages.ts). Called with the
+ * workspace locked, before Evidence starts; a pair written wrongly stops here, naming the file and line.
+ */
+export async function writeWorkspacePages(workspace: Workspace): Promise<{ pages: number; changed: number }> {
+  return writeLanguagePages(workspace.languagePages);
 }
 
 /** Points `linkPath` at `target` (relative), replacing whatever was there if it differs. */

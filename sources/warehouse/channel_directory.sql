@@ -1,3 +1,4 @@
--- grain: one row per channel, with its channel type and group display labels (see marts.channel_directory).
+-- grain: one row per channel, with its name and its channel type and group display labels in Chinese and English
+-- (see marts.channel_directory).
 -- Published whole inside the static site: the mart carries no personal data.
 select * from marts.channel_directory

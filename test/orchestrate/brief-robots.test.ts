@@ -92,7 +92,7 @@ async function tinyWarehouse(path: string, brief: Brief): Promise<void> {
       create schema if not exists marts;
       create or replace table reporting.executive_brief (
         finding_order integer, finding varchar, title_zh varchar, title_en varchar, items bigint,
-        amount decimal(18, 2), detail varchar, link varchar, needs_action boolean);
+        amount decimal(18, 2), detail_zh varchar, link varchar, needs_action boolean);
       create or replace table marts.warehouse_status (as_of_date date, refreshed_at timestamp, run_id varchar);`);
     for (const [index, f] of brief.findings.entries()) {
       await c.run("insert into reporting.executive_brief values ($1, $2, $3, $4, $5, $6, $7, $8, $9)", [
@@ -177,9 +177,9 @@ describe("the message", () => {
     expect(markdown.split("\n")).toEqual([
       "# 经营简报 · 数据截至 2026-11-30",
       '**需要关注 <font color="warning">3</font> 项**',
-      "[渠道亏损](https://reports.example.com/channels/profitability)：1 项 · -12.3 万元 · 直播电商",
+      "[渠道亏损](https://reports.example.com/channels/profitability)：1 项 · -¥12.3万 · 直播电商",
       // Markdown syntax in a name is shown as its full-width form, never read as markup.
-      "[低于最低限价销售](https://reports.example.com/channels/conflict)：2 项 · 4.5 万元 · 华东［一级］经销商、＊星＊商贸",
+      "[低于最低限价销售](https://reports.example.com/channels/conflict)：2 项 · ¥4.5万 · 华东［一级］经销商、＊星＊商贸",
       "**数据源未按时更新**：1 项 · partner_files",
       "[打开经营简报](https://reports.example.com/)",
     ]);
@@ -194,8 +194,8 @@ describe("the message", () => {
         "",
         "**需要关注 3 项**",
         "",
-        "- **渠道亏损**：1 项 · -12.3 万元 · 直播电商",
-        "- **低于最低限价销售**：2 项 · 4.5 万元 · 华东［一级］经销商、＊星＊商贸",
+        "- **渠道亏损**：1 项 · -¥12.3万 · 直播电商",
+        "- **低于最低限价销售**：2 项 · ¥4.5万 · 华东［一级］经销商、＊星＊商贸",
         "- **数据源未按时更新**：1 项 · partner_files",
       ].join("\n"),
     );

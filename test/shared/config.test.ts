@@ -130,6 +130,43 @@ describe("attribution: in the config file", () => {
   });
 });
 
+describe("audiences: in the config file", () => {
+  it("has none by default, and reads a regional manager's and a distributor's", () => {
+    expect(loadConfig().reporting.audiences).toEqual([]);
+    const config = load(
+      [
+        "reporting:",
+        "  audiences:",
+        "    - { name: east-china, title: 华东区, regions: [CN-SH, CN-JS] }",
+        "    - { name: partner-pa0011, partners: [PA0011] }",
+        "audiences_dir: /srv/audience-sites",
+      ].join("\n"),
+    );
+    expect(config.reporting.audiences).toEqual([
+      { name: "east-china", title: "华东区", regions: ["CN-SH", "CN-JS"] },
+      { name: "partner-pa0011", partners: ["PA0011"] },
+    ]);
+    expect(config.audiences_dir).toBe("/srv/audience-sites");
+  });
+
+  it("rejects an audience with no regions or partners, a name that is not a folder name, and two of one name", () => {
+    const messages = (audiences: unknown[]): string => {
+      const parsed = configSchema.safeParse({ reporting: { audiences } });
+      expect(parsed.success).toBe(false);
+      return parsed.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("\n");
+    };
+    expect(messages([{ name: "nobody" }])).toMatch(/regions \(region ids\) or its partners/);
+    expect(messages([{ name: "East China", regions: ["CN-SH"] }])).toMatch(/must be a folder name/);
+    expect(messages([{ name: "../up", regions: ["CN-SH"] }])).toMatch(/must be a folder name/);
+    expect(
+      messages([
+        { name: "a", regions: ["CN-SH"] },
+        { name: "a", partners: ["PA0001"] },
+      ]),
+    ).toMatch(/two audiences have the same name/);
+  });
+});
+
 describe("the build hands the settings to the models", () => {
   /** Builds a one-model project (the model reads both settings tables) and returns what the warehouse holds. */
   async function built(name: string, options: Partial<Parameters<typeof buildWarehouse>[0]> = {}) {

@@ -101,7 +101,7 @@ describe("the executive brief as a PDF, from the built site", () => {
 
     const text = await pdfText(result.file);
     expect(text).toContain("经营简报");
-    expect(text).toContain(`Data as of ${asOf}`);
+    expect(text).toContain(`数据截至 ${asOf}`);
     const words = text.split(/\s+/);
     for (const { title_zh, items } of findings) {
       const at = words.indexOf(title_zh);

@@ -6,6 +6,7 @@
 //    is logged as an error.
 // Both live in one file on purpose: vitest runs files in parallel, and a second file waiting for the same build
 // would hold a worker idle that the broken-query build or the dev-server test can use meanwhile.
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -77,10 +78,13 @@ function visibleText(html: string): string {
     .replace(/\s+/g, " ");
 }
 
+/** The channel overview in English (/en/channels): its exact figures, with thousands separators. */
+const OVERVIEW_ROUTE = "/en/channels";
+
 describe("the built overview page (prerendered HTML)", () => {
   beforeAll(async () => {
     expected = await expectedOverview(site.warehousePath, DEFAULT_SELECTION);
-    text = visibleText(await readFile(path.join(site.siteDir, "index.html"), "utf8"));
+    text = visibleText(await readFile(path.join(site.siteDir, OVERVIEW_ROUTE, "index.html"), "utf8"));
   });
 
   it("shows the data's as-of date from marts.warehouse_status", () => {
@@ -105,6 +109,18 @@ describe("the built overview page (prerendered HTML)", () => {
     expect(text).not.toContain("CNY");
   });
 
+  it("in Chinese (/channels) shows the same revenue in 万 / 亿, with Chinese labels", async () => {
+    const zh = visibleText(await readFile(path.join(site.siteDir, "channels", "index.html"), "utf8"));
+    expect(zh).toContain(`数据截至 ${expected.asOfDate}`);
+    const wan =
+      expected.totals.revenue >= 1e8
+        ? `${(expected.totals.revenue / 1e8).toFixed(2)}亿`
+        : `${(expected.totals.revenue / 1e4).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 })}万`;
+    expect(zh).toContain(`销售额 ${currency.symbol}${wan}`);
+    expect(zh).toContain("渠道类型 全部渠道类型");
+    expect(zh).not.toContain("Revenue");
+  });
+
   it("renders both inputs with their defaults", () => {
     expect(text).toContain("Channel type All channel types");
     expect(text).toContain("Period Last 12 months");
@@ -112,15 +128,10 @@ describe("the built overview page (prerendered HTML)", () => {
 
   it("carries the prerendered tables (by month, channel type, region) equal to the warehouse's", async () => {
     // Evidence writes each page query's result to api/prerendered_queries/<hash>.arrow and the page's
-    // query-name -> hash map to api/<md5(route)>/<md5(params)>/all-queries.json; md5('/') and md5('').
+    // query-name -> hash map to api/<md5(route)>/<md5(params)>/all-queries.json (no params: md5('')).
+    const md5 = (text: string) => createHash("md5").update(text).digest("hex");
     const index = JSON.parse(
-      await readFile(
-        path.join(
-          site.siteDir,
-          "api/6666cd76f96956469e7be39d750cc7d9/d41d8cd98f00b204e9800998ecf8427e/all-queries.json",
-        ),
-        "utf8",
-      ),
+      await readFile(path.join(site.siteDir, "api", md5(OVERVIEW_ROUTE), md5(""), "all-queries.json"), "utf8"),
     ) as Record<string, string>;
     const rows = async (query: string): Promise<Record<string, unknown>[]> => {
       const file = path.join(site.siteDir, "api/prerendered_queries", `${index[`${query}_data`]}.arrow`);
@@ -198,7 +209,7 @@ describe("the built overview page in Chromium", () => {
   it("loads with the warehouse's figures, and its inputs re-query them in the browser", async () => {
     const { page } = browser;
     const started = Date.now();
-    await page.goto(`${server.url}/`, { waitUntil: "networkidle0", timeout: 60_000 });
+    await page.goto(`${server.url}${OVERVIEW_ROUTE}`, { waitUntil: "networkidle0", timeout: 60_000 });
 
     const initial = await expectedFor(DEFAULT_SELECTION);
     expect(await waitUntilShown(() => shownTotals(page), totalsAsShown(initial, currency.symbol), 30_000)).toEqual(

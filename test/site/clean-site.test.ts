@@ -90,26 +90,28 @@ describe("the site of a company with nothing wrong", () => {
       expect(existsSync(path.join(siteDir, route.replace(/^\//, ""), "index.html")), route).toBe(true);
   });
 
-  it("says plainly that there is nothing to act on", async () => {
+  it("says plainly that there is nothing to act on, in both languages", async () => {
     const front = await pageText("/");
-    expect(front).toContain("一切正常 · All is well.");
+    expect(front).toContain("一切正常。");
     expect(front).not.toContain("需要关注");
-    const conflict = await pageText("/channels/conflict");
+    expect(await pageText("/en")).toContain("All is well.");
+    const conflict = await pageText("/en/channels/conflict");
     expect(conflict).toContain("No cross-territory sales in the selection.");
     expect(conflict).toContain("No sales below the floor price in the selection.");
-    expect(await pageText("/channels/profitability")).toContain("No channel loses money over the whole history.");
-    expect(await pageText("/channels/coverage")).toContain(
+    expect(await pageText("/en/channels/profitability")).toContain("No channel loses money over the whole history.");
+    expect(await pageText("/en/channels/coverage")).toContain(
       "Every region with demand has at least one authorised outlet.",
     );
-    expect(await pageText("/customers/churn")).not.toMatch(/high-value customers have gone quiet/);
-    expect(await pageText("/channels/risks")).toContain("所有风险均在阈值以内 · Every risk is within its threshold.");
+    expect(await pageText("/en/customers/churn")).not.toMatch(/high-value customers have gone quiet/);
+    expect(await pageText("/en/channels/risks")).toContain("Every risk is within its threshold.");
+    expect(await pageText("/channels/risks")).toContain("所有风险均在阈值以内");
   });
 
   it("works in the browser: its inputs re-query the empty tables without an error", async () => {
     const server = await openSiteInBrowser(siteDir);
     const { browser } = server;
     try {
-      for (const route of ["/channels/conflict", "/channels/partners/PA0011"]) {
+      for (const route of ["/en/channels/conflict", "/en/channels/partners/PA0011"]) {
         await browser.page.goto(`${server.url}${route}`, { waitUntil: "networkidle0", timeout: 120_000 });
         // the region dropdown is filled from the database in the browser: its options appear once the tables load
         await browser.page.waitForFunction(
@@ -118,7 +120,7 @@ describe("the site of a company with nothing wrong", () => {
           { timeout: 60_000 },
         );
       }
-      await browser.page.goto(`${server.url}/channels/conflict`, { waitUntil: "networkidle0", timeout: 120_000 });
+      await browser.page.goto(`${server.url}/en/channels/conflict`, { waitUntil: "networkidle0", timeout: 120_000 });
       await browser.page.waitForFunction(() => document.body.innerText.includes("All regions"), { timeout: 60_000 });
       // Evidence's tables log "Dataset is empty" for an empty selection; nothing else may fail
       expect(browser.consoleErrors.filter((e) => !/Dataset is empty/.test(e))).toEqual([]);

@@ -63,7 +63,8 @@ describe("reports dev server", () => {
     const currency = await readReportingCurrency(warehousePath);
     expect(currency.symbol).toBe("£");
     const expected = totalsAsShown(await expectedOverview(warehousePath, DEFAULT_SELECTION), currency.symbol);
-    await browser.page.goto(`${server.url}/`, { waitUntil: "domcontentloaded", timeout: 120_000 });
+    // The channel overview in English, whose figures have thousands separators (the Chinese one shows 万 / 亿).
+    await browser.page.goto(`${server.url}/en/channels`, { waitUntil: "domcontentloaded", timeout: 120_000 });
     const shown = await waitUntilShown(() => shownTotals(browser.page), expected, 150_000);
     console.log(
       `[reports] dev server answered after ${(serverUp / 1000).toFixed(1)} s (incl. evidence sources); ` +
@@ -79,16 +80,20 @@ describe("reports dev server", () => {
     // are gone: upstream, that ENOENT killed the watcher (and vite went on serving a preview no edit reached any
     // more), about one run in three. The offline patch makes the watcher skip a vanished file.
     for (let i = 0; i < 150; i++) {
-      const temporary = path.join(pagesDir, i % 2 === 0 ? `.index.md.${i}.swp` : `index.md.${i}.tmp`);
+      const temporary = path.join(pagesDir, "channels", i % 2 === 0 ? `.index.md.${i}.swp` : `index.md.${i}.tmp`);
       await writeFile(temporary, "an editor's temporary file\n");
       await rm(temporary);
     }
-    const page = path.join(pagesDir, "index.md");
-    const edited = `${await readFile(page, "utf8")}\n\nPreview check: edit seen through the symlink.\n`;
+    // The open page's source; the preview writes it again in both languages within a fraction of a second.
+    const page = path.join(pagesDir, "channels", "index.md");
+    const edited = `${await readFile(page, "utf8")}\n\n[[预览检查|Preview check]]: edit seen through the language step.\n`;
     // Saved as editors do, to a temporary file renamed over the page.
     await writeFile(`${page}.saving`, edited);
     await rename(`${page}.saving`, page);
-    const shown = () => browser.page.evaluate(() => document.body.innerText.includes("edit seen through the symlink"));
+    const shown = () =>
+      browser.page.evaluate(() =>
+        document.body.innerText.includes("Preview check: edit seen through the language step"),
+      );
     // Hot reload pushes the edit to the open page; on a loaded machine it can lag, so reload as an analyst would.
     let seen = await waitUntilShown(shown, true, 45_000);
     for (let attempt = 0; !seen && attempt < 3; attempt++) {

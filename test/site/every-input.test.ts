@@ -29,7 +29,7 @@ function pageRoutes(siteDir: string): string[] {
   const families = new Set<string>();
   return routes.filter((route) => {
     // Templated pages (one per partner, one per segment) share one file: one of each family is enough.
-    const family = route.match(/^(\/channels\/partners|\/customers\/segments)\/[^/]+$/)?.[1];
+    const family = route.match(/^((?:\/en)?\/channels\/partners|(?:\/en)?\/customers\/segments)\/[^/]+$/)?.[1];
     if (family === undefined) return true;
     if (families.has(family)) return false;
     families.add(family);

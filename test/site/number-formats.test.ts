@@ -16,16 +16,18 @@ import {
 } from "../../pipelines/site/number-formats.js";
 import type { NumberFormat } from "../../pipelines/site/number-formats.js";
 import { prepareWorkspace } from "../../pipelines/site/workspace.js";
+import { formatChineseUnits, isChineseUnitsCode } from "../../pipelines/site/evidence-offline/chinese-units.js";
 import { REPO_ROOT } from "./helpers/shared-site.js";
 
 // SheetJS ssf, the formatter Evidence applies a format code with (an Evidence dependency, not ours).
 const require = createRequire(import.meta.url);
 const ssf = require("ssf") as { format(code: string, value: unknown): string };
 
-/** Formats a value the way Evidence does with a named format. */
+/** Formats a value the way Evidence (as patched: evidence-offline/formatting.js.patch) does with a named format. */
 function show(formats: NumberFormat[], tag: string, value: unknown): string {
   const format = formats.find((f) => f.formatTag === tag);
   if (!format) throw new Error(`no format ${tag}`);
+  if (isChineseUnitsCode(format.formatCode)) return formatChineseUnits(format.formatCode, value) ?? "";
   return ssf.format(format.formatCode, value);
 }
 
@@ -66,6 +68,10 @@ describe("the named formats", () => {
     expect(show(numberFormats({ code: "HKD", symbol: "HK$" }), "money", 1500)).toBe("HK$1,500");
     expect(show(numberFormats({ code: "SGD", symbol: "SGD" }), "money", 1500)).toBe("SGD\u00a01,500");
     expect(show(numberFormats({ code: "XTS", symbol: 'a"b' }), "money", 1500)).toBe('a"b\u00a01,500');
+    // The Chinese pages' money, in 万 and 亿, with the same symbol
+    expect(show(cny, "moneycn", 70_445_600)).toBe("¥7,044.6万");
+    expect(show(gbp, "moneycn", -123_456_789)).toBe("-£1.23亿");
+    expect(show(numberFormats({ code: "SGD", symbol: "SGD" }), "moneycn", 8_532)).toBe("SGD\u00a08,532");
   });
 
   it("show counts, rates, ratios and dates the same whatever the currency", () => {
@@ -78,7 +84,7 @@ describe("the named formats", () => {
     expect(show(formats, "percent2", 0.001234)).toBe("0.12%");
     expect(show(formats, "ymd", new Date(2026, 10, 30))).toBe("2026-11-30");
     expect(show(formats, "ym", new Date(2026, 10, 30))).toBe("2026-11");
-    const money = new Set(["money", "money2"]);
+    const money = new Set(["money", "moneycn", "money2"]);
     expect(formats.filter((f) => !money.has(f.formatTag))).toEqual(
       numberFormats(DEFAULT_REPORTING_CURRENCY).filter((f) => !money.has(f.formatTag)),
     );

@@ -1,4 +1,5 @@
--- grain: one row per channel, with the display labels report pages show for its channel type and channel group
+-- grain: one row per channel, with its name and the display labels of its channel type and channel group in both of the
+-- site's languages (pages join on channel_id and pick the reader's: channel_name_zh / channel_name_en)
 with
 
 channels as (
@@ -38,6 +39,9 @@ final as (
     select
         channels.channel_id,
         channels.channel_name,
+        -- the order system's own name is the English one; its optional Chinese name falls back to it (core.channels)
+        channels.channel_name_zh,
+        channels.channel_name as channel_name_en,
         channels.channel_type,
         channel_type_labels.channel_type_label,
         channel_type_labels.channel_type_label_zh,

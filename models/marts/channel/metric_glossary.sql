@@ -87,20 +87,77 @@ metrics as (
 
 ),
 
+grain_labels as (
+
+    -- each grain and unit above in Chinese, for the Chinese pages (a grain or unit without one shows as written)
+    select * from (
+        values
+            ('one row per channel per ship-to region per month', '每渠道每收货区域每月一行'),
+            ('one row per scope (company, channel group, channel type, channel) per month', '每范围（公司、渠道大类、渠道类型、渠道）每月一行'),
+            ('one row per channel over the whole history', '每渠道一行（全部历史）'),
+            ('one row per partner per region per month', '每合作伙伴每区域每月一行'),
+            ('one row per customer per quarter with 2+ channels', '每客户每季度一行（使用 2 个及以上渠道）'),
+            ('one row per partner, as of the as-of date', '每合作伙伴一行（截至数据日期）'),
+            ('one row per channel goal (target)', '每个渠道目标一行'),
+            ('one row per region, as of the as-of date', '每区域一行（截至数据日期）'),
+            ('one row per region per month', '每区域每月一行'),
+            ('one row per partner channel per month', '每合作伙伴渠道每月一行'),
+            ('one row per seller per product per month', '每卖方每产品每月一行'),
+            ('one row per customer segment per channel type', '每客户细分每渠道类型一行'),
+            ('one row per channel, month and attribution model', '每渠道、每月、每归因模型一行'),
+            ('one row per channel over the last 12 months of journeys', '每渠道一行（近 12 个月的转化路径）')
+    ) as grain_labels (grain, grain_zh)
+
+),
+
+unit_labels as (
+
+    select * from (
+        values
+            ('orders', '笔订单'),
+            ('regions', '个区域'),
+            ('partners', '个合作伙伴'),
+            ('shops', '家门店'),
+            ('outlets', '个网点'),
+            ('CNY per customer', 'CNY / 客户'),
+            ('score', '分'),
+            ('channels', '个渠道'),
+            ('incidents', '起'),
+            ('flags', '个标记'),
+            ('as the metric', '同该指标'),
+            ('CNY', 'CNY'),
+            ('units', '件'),
+            ('ratio', '比率'),
+            ('flag', '标记'),
+            ('CNY per visit', 'CNY / 次访问'),
+            ('lines', '行'),
+            ('customers', '位客户'),
+            ('category', '类别')
+    ) as unit_labels (unit, unit_zh)
+
+),
+
 final as (
 
     select
-        metric_id,
-        mart_column,
-        mart,
-        name_en,
-        name_zh,
-        formula,
-        grain,
+        metrics.metric_id,
+        metrics.mart_column,
+        metrics.mart,
+        metrics.name_en,
+        metrics.name_zh,
+        metrics.formula,
+        metrics.grain,
+        coalesce(grain_labels.grain_zh, metrics.grain) as grain_zh,
         -- money is in the reporting currency (config reporting.currency): the rows above say CNY for it
-        replace(unit, 'CNY', (select any_value(currency_code) from ops.reporting_settings)) as unit
+        replace(metrics.unit, 'CNY', (select any_value(currency_code) from ops.reporting_settings)) as unit,
+        replace(coalesce(unit_labels.unit_zh, metrics.unit), 'CNY', (select any_value(currency_code) from ops.reporting_settings))
+            as unit_zh
 
     from metrics
+    left join grain_labels
+        on metrics.grain = grain_labels.grain
+    left join unit_labels
+        on metrics.unit = unit_labels.unit
 
 )
 

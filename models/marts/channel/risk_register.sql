@@ -60,6 +60,12 @@ channel_economics as (
 
 ),
 
+channel_directory as (
+
+    select * from marts.channel_directory
+
+),
+
 goal_attainment as (
 
     select * from marts.goal_attainment
@@ -690,6 +696,44 @@ scored as (
 
 ),
 
+-- the detail in each of the site's languages, where it names channels or regions or says a count in words (the other
+-- risks' detail names partners, whose names are the same in both)
+detail_languages as (
+
+    select
+        'market_acceptance' as risk_id,
+        string_agg(channel_directory.channel_name_zh, '、' order by weak_channels.channel_id) as detail_zh,
+        string_agg(channel_directory.channel_name_en, ', ' order by weak_channels.channel_id) as detail_en
+    from weak_channels
+    inner join channel_directory
+        on weak_channels.channel_id = channel_directory.channel_id
+    where weak_channels.period = 'current'
+    union all
+    select
+        'input_output_imbalance',
+        string_agg(channel_directory.channel_name_zh, '、' order by under.shortfall desc),
+        string_agg(channel_directory.channel_name_en, ', ' order by under.shortfall desc)
+    from channels_under_return as under
+    inner join channel_directory
+        on under.channel_id = channel_directory.channel_id
+    where under.period = 'current'
+    union all
+    select
+        'key_customer_churn',
+        count(*) filter (where is_key_customer) || ' 位关键客户中 ' || count(*) filter (where is_key_customer_gone_quiet)
+            || ' 位',
+        count(*) filter (where is_key_customer_gone_quiet) || ' of ' || count(*) filter (where is_key_customer)
+            || ' key customers'
+    from customer_churn
+    union all
+    select
+        'coverage_gap',
+        string_agg(coalesce(region_name_zh, region_name), '、' order by region_id) filter (where is_blind_spot),
+        string_agg(region_name, ', ' order by region_id) filter (where is_blind_spot)
+    from region_coverage
+
+),
+
 final as (
 
     select
@@ -707,6 +751,8 @@ final as (
         scored.is_above_threshold,
         scored.items,
         scored.detail,
+        coalesce(detail_languages.detail_zh, scored.detail) as detail_zh,
+        coalesce(detail_languages.detail_en, scored.detail) as detail_en,
         scored.money_at_stake,
         scored.money_share_of_revenue,
         scored.likelihood,
@@ -743,6 +789,8 @@ final as (
         previous_window.period_end as previous_period_end
 
     from scored
+    left join detail_languages
+        on scored.risk_id = detail_languages.risk_id
     left join periods as current_window
         on current_window.period = 'current'
     left join periods as previous_window

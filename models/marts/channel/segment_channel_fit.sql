@@ -116,11 +116,49 @@ segment_totals as (
 
 ),
 
+segment_labels as (
+
+    -- each segmentation's and segment's name for readers, in both languages (the codes are the CRM contract's values;
+    -- a value without a label shows as itself)
+    select * from (
+        values
+            ('customer_type', 'consumer', '个人客户', 'Consumer'),
+            ('customer_type', 'business', '企业客户', 'Business'),
+            ('customer_type', 'unknown', '未知', 'Unknown'),
+            ('industry', 'construction', '建筑', 'Construction'),
+            ('industry', 'education', '教育', 'Education'),
+            ('industry', 'healthcare', '医疗健康', 'Healthcare'),
+            ('industry', 'hospitality', '酒店餐饮', 'Hospitality'),
+            ('industry', 'logistics', '物流', 'Logistics'),
+            ('industry', 'manufacturing', '制造', 'Manufacturing'),
+            ('industry', 'retail', '零售', 'Retail'),
+            ('industry', 'unknown', '未知', 'Unknown'),
+            ('age_band', 'unknown', '未知', 'Unknown')
+    ) as segment_labels (segment_type, segment_value, segment_label_zh, segment_label_en)
+
+),
+
+segment_type_labels as (
+
+    select * from (
+        values
+            ('customer_type', '客户类型', 'Customer type', 1),
+            ('industry', '行业（企业客户）', 'Industry (businesses)', 2),
+            ('age_band', '年龄段（个人客户）', 'Age band (consumers)', 3)
+    ) as segment_type_labels (segment_type, segment_type_label_zh, segment_type_label_en, segment_type_order)
+
+),
+
 final as (
 
     select
         by_segment_channel_type.segment_type,
+        segment_type_labels.segment_type_label_zh,
+        segment_type_labels.segment_type_label_en,
+        segment_type_labels.segment_type_order,
         by_segment_channel_type.segment_value,
+        coalesce(segment_labels.segment_label_zh, by_segment_channel_type.segment_value) as segment_label_zh,
+        coalesce(segment_labels.segment_label_en, by_segment_channel_type.segment_value) as segment_label_en,
         by_segment_channel_type.channel_type,
         (select any_value(channel_group) from channels where channels.channel_type = by_segment_channel_type.channel_type)
             as channel_group,
@@ -146,6 +184,11 @@ final as (
     inner join segment_totals
         on by_segment_channel_type.segment_type = segment_totals.segment_type
         and by_segment_channel_type.segment_value = segment_totals.segment_value
+    left join segment_labels
+        on by_segment_channel_type.segment_type = segment_labels.segment_type
+        and by_segment_channel_type.segment_value = segment_labels.segment_value
+    left join segment_type_labels
+        on by_segment_channel_type.segment_type = segment_type_labels.segment_type
 
 )
 

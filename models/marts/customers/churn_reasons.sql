@@ -36,6 +36,20 @@ reasons as (
 
 ),
 
+source_labels as (
+
+    -- where a signal comes from, in words for readers, in both languages
+    select * from (
+        values
+            ('ticket', '服务工单', 'Service ticket'),
+            ('return', '退货', 'Return'),
+            ('survey', '满意度调研', 'Survey'),
+            ('interaction', '客户互动', 'CRM interaction'),
+            ('none', '无', 'None')
+    ) as source_labels (signal_source, signal_source_label_zh, signal_source_label_en)
+
+),
+
 reference_customers as (
 
     select
@@ -109,6 +123,8 @@ final as (
     select
         reasons.reason,
         reasons.signal_source,
+        source_labels.signal_source_label_zh,
+        source_labels.signal_source_label_en,
         reasons.name_en,
         reasons.name_zh,
         coalesce(counted.gone_quiet_with_reason, 0) as gone_quiet_customers,
@@ -121,6 +137,8 @@ final as (
 
     from reasons
     cross join totals
+    left join source_labels
+        on reasons.signal_source = source_labels.signal_source
     left join counted
         on reasons.reason = counted.reason
 

@@ -196,6 +196,31 @@ actuals as (
 
 ),
 
+goal_labels as (
+
+    -- the goals' metrics and period statuses in words for readers, in both languages
+    select * from (
+        values
+            ('repeat_purchase_rate', 1, '复购率', 'Repeat-purchase rate'),
+            ('average_order_value', 2, '客单价', 'Average order value'),
+            ('key_customer_churn_rate', 3, '关键客户流失率', 'Key-customer churn rate'),
+            ('satisfaction_score', 4, '满意度评分', 'Satisfaction score'),
+            ('referral_rate', 5, '推荐率', 'Referral rate')
+    ) as goal_labels (metric, metric_order, metric_label_zh, metric_label_en)
+
+),
+
+status_labels as (
+
+    select * from (
+        values
+            ('in_progress', '进行中', 'In progress'),
+            ('complete', '已结束', 'Complete'),
+            ('not_started', '未开始', 'Not started')
+    ) as status_labels (period_status, period_status_label_zh, period_status_label_en)
+
+),
+
 measured as (
 
     select
@@ -213,9 +238,14 @@ final as (
     select
         target_id,
         metric,
+        goal_labels.metric_label_zh,
+        goal_labels.metric_label_en,
+        goal_labels.metric_order,
         scope_type,
         scope_id,
         period_status,
+        status_labels.period_status_label_zh,
+        status_labels.period_status_label_en,
         target_value,
         cast(actual_value as double) as actual_value,
         -- above 1 is better than the target, whichever way the metric points
@@ -237,6 +267,8 @@ final as (
         measured_through
 
     from measured
+    left join goal_labels using (metric)
+    left join status_labels using (period_status)
 
 )
 

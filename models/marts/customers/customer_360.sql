@@ -68,6 +68,32 @@ churn as (
 
 ),
 
+customer_type_labels as (
+
+    -- the customer types' and industries' names for readers, in both languages
+    select * from (
+        values
+            ('consumer', '个人客户', 'Consumer'),
+            ('business', '企业客户', 'Business')
+    ) as customer_type_labels (customer_type, customer_type_label_zh, customer_type_label_en)
+
+),
+
+industry_labels as (
+
+    select * from (
+        values
+            ('construction', '建筑', 'Construction'),
+            ('education', '教育', 'Education'),
+            ('healthcare', '医疗健康', 'Healthcare'),
+            ('hospitality', '酒店餐饮', 'Hospitality'),
+            ('logistics', '物流', 'Logistics'),
+            ('manufacturing', '制造', 'Manufacturing'),
+            ('retail', '零售', 'Retail')
+    ) as industry_labels (industry, industry_label_zh, industry_label_en)
+
+),
+
 calendar as (
 
     select * from intermediate.int_calendar_months
@@ -239,13 +265,24 @@ final as (
         preferred_channels.preferred_channel_id,
         leads_converted.lead_channel_id,
         profiles.customer_type,
+        customer_type_labels.customer_type_label_zh,
+        customer_type_labels.customer_type_label_en,
         profiles.industry,
+        -- an industry the list above does not know yet shows as it is recorded, never as nothing
+        coalesce(industry_labels.industry_label_zh, profiles.industry) as industry_label_zh,
+        coalesce(industry_labels.industry_label_en, profiles.industry) as industry_label_en,
         profiles.age_band,
         channels_used.channel_ids,
         value_tiers.value_tier,
         rfm.rfm_segment,
+        rfm.rfm_segment_label_zh,
+        rfm.rfm_segment_label_en,
+        rfm.rfm_segment_order,
         rfm.rfm_cell,
         churn.churn_status,
+        churn.churn_status_label_zh,
+        churn.churn_status_label_en,
+        churn.churn_status_order,
         surveys_by_customer.last_nps_category,
         coalesce(order_history.orders, 0) as orders,
         coalesce(order_history.units, 0) as units,
@@ -308,6 +345,10 @@ final as (
 
     from profiles
     cross join as_of
+    left join customer_type_labels
+        on profiles.customer_type = customer_type_labels.customer_type
+    left join industry_labels
+        on profiles.industry = industry_labels.industry
     left join order_history
         on profiles.customer_id = order_history.customer_id
     left join preferred_channels

@@ -44,6 +44,18 @@ calendar as (
 
 ),
 
+status_labels as (
+
+    -- the churn statuses' names for readers, in both languages
+    select * from (
+        values
+            ('active', 1, '活跃', 'Active'),
+            ('at_risk', 2, '流失风险', 'At risk'),
+            ('churned', 3, '已流失', 'Churned')
+    ) as status_labels (churn_status, churn_status_order, churn_status_label_zh, churn_status_label_en)
+
+),
+
 as_of as (
 
     select
@@ -149,6 +161,9 @@ final as (
     select
         current_months.customer_id,
         current_months.churn_status,
+        status_labels.churn_status_label_zh,
+        status_labels.churn_status_label_en,
+        status_labels.churn_status_order,
         tiers_monthly.value_tier,
         tier_before_quiet_window.value_tier as value_tier_before_quiet_window,
         reference_channels.channel_id as reference_window_channel_id,
@@ -184,6 +199,8 @@ final as (
 
     from current_months
     cross join as_of
+    left join status_labels
+        on current_months.churn_status = status_labels.churn_status
     left join tiers_monthly
         on current_months.customer_id = tiers_monthly.customer_id
         and current_months.month = tiers_monthly.month

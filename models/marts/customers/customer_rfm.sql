@@ -21,6 +21,26 @@ as_of as (
 
 ),
 
+segment_labels as (
+
+    -- the segments' names for readers, in both languages, and their order from the best customers down
+    select * from (
+        values
+            ('champions', 1, '核心价值客户', 'Champions'),
+            ('loyal', 2, '忠诚客户', 'Loyal'),
+            ('potential_loyalists', 3, '潜在忠诚客户', 'Potential loyalists'),
+            ('new_customers', 4, '新客户', 'New customers'),
+            ('promising', 5, '潜力新客', 'Promising'),
+            ('need_attention', 6, '需关注客户', 'Need attention'),
+            ('about_to_sleep', 7, '即将沉睡客户', 'About to sleep'),
+            ('cannot_lose_them', 8, '重要挽回客户', 'Cannot lose them'),
+            ('at_risk', 9, '流失风险客户', 'At risk'),
+            ('hibernating', 10, '沉睡客户', 'Hibernating'),
+            ('lost', 11, '已流失客户', 'Lost')
+    ) as segment_labels (rfm_segment, rfm_segment_order, rfm_segment_label_zh, rfm_segment_label_en)
+
+),
+
 customer_totals as (
 
     -- recency and frequency count purchases only (a fully cancelled order or a cancellation document is no visit);
@@ -105,4 +125,12 @@ final as (
 
 )
 
-select * from final
+select
+    final.*,
+    segment_labels.rfm_segment_label_zh,
+    segment_labels.rfm_segment_label_en,
+    segment_labels.rfm_segment_order
+
+from final
+left join segment_labels
+    on final.rfm_segment = segment_labels.rfm_segment

@@ -57,6 +57,25 @@ final as (
             when previous_service.tier_order < current_service.tier_order then 'down'
             else 'same'
         end as movement,
+        -- the tiers and the movement in words for readers, in both languages ('none' is a customer new that month)
+        coalesce(previous_service.name_zh, '新客户') as previous_tier_name_zh,
+        coalesce(previous_service.name_en, 'New customer') as previous_tier_name_en,
+        coalesce(previous_service.tier_order, 0) as previous_tier_order,
+        current_service.name_zh as tier_name_zh,
+        current_service.name_en as tier_name_en,
+        current_service.tier_order,
+        case
+            when moves.previous_tier = 'none' then '新增'
+            when previous_service.tier_order > current_service.tier_order then '升级'
+            when previous_service.tier_order < current_service.tier_order then '降级'
+            else '不变'
+        end as movement_label_zh,
+        case
+            when moves.previous_tier = 'none' then 'New'
+            when previous_service.tier_order > current_service.tier_order then 'Moved up'
+            when previous_service.tier_order < current_service.tier_order then 'Moved down'
+            else 'Unchanged'
+        end as movement_label_en,
         moves.customers,
         moves.customers / sum(moves.customers) over (partition by moves.month, moves.previous_tier) as share_of_previous_tier
 

@@ -102,26 +102,39 @@ final as (
         parsed.repeat_alive_median,
         parsed.repeat_alive_p90,
         parsed.verdict,
-        -- in words, Chinese then English as the other marts' details
+        -- in words, for Chinese and for English readers (verdict_text below holds both, as the other marts' details)
         case
-            when parsed.fit_status <> 'fitted' then
-                '未拟合（客户或复购客户过少，或拟合失败）· Not fitted (too few customers or repeat buyers, or the fit failed)'
+            when parsed.fit_status <> 'fitted' then '未拟合（客户或复购客户过少，或拟合失败）'
             when parsed.model = 'bg_nbd' and parsed.verdict = 'uninformative' then
                 '拟合落在参数边界，流失信号无信息：' || coalesce(round(100 * parsed.repeat_share_alive_above_99, 1), 0)
-                || '% 的复购客户存活概率 > 0.99；客户分层改按最近购买与累计消费排名 · Fit at a boundary, the churn signal carries nothing: P(alive) > 0.99 for '
+                || '% 的复购客户存活概率 > 0.99；客户分层改按最近购买与累计消费排名'
+            when parsed.model = 'bg_nbd' then
+                '拟合有效：复购客户存活概率 P10 ' || round(parsed.repeat_alive_p10, 2) || '、中位数 '
+                || round(parsed.repeat_alive_median, 2)
+            when parsed.verdict = 'uninformative' then '拟合落在参数边界：各客户的预期客单价几乎相同'
+            else '拟合有效'
+        end
+        || case when parsed.fit_status = 'fitted' and not parsed.is_converged then '（未在迭代上限内收敛）' else '' end
+            as verdict_text_zh,
+        case
+            when parsed.fit_status <> 'fitted' then 'Not fitted (too few customers or repeat buyers, or the fit failed)'
+            when parsed.model = 'bg_nbd' and parsed.verdict = 'uninformative' then
+                'Fit at a boundary, the churn signal carries nothing: P(alive) > 0.99 for '
                 || coalesce(round(100 * parsed.repeat_share_alive_above_99, 1), 0)
                 || '% of repeat buyers; tiers rank potential value by recency and lifetime revenue instead'
             when parsed.model = 'bg_nbd' then
-                '拟合有效：复购客户存活概率 P10 ' || round(parsed.repeat_alive_p10, 2) || '、中位数 '
-                || round(parsed.repeat_alive_median, 2) || ' · Informative fit: P(alive) of repeat buyers from '
-                || round(parsed.repeat_alive_p10, 2) || ' (10th percentile) to a median of '
-                || round(parsed.repeat_alive_median, 2)
+                'Informative fit: P(alive) of repeat buyers from ' || round(parsed.repeat_alive_p10, 2)
+                || ' (10th percentile) to a median of ' || round(parsed.repeat_alive_median, 2)
             when parsed.verdict = 'uninformative' then
-                '拟合落在参数边界：各客户的预期客单价几乎相同 · Fit at a boundary: every customer gets nearly the same expected spend per purchase'
-            else '拟合有效 · Informative fit'
+                'Fit at a boundary: every customer gets nearly the same expected spend per purchase'
+            else 'Informative fit'
         end
-        || case when parsed.fit_status = 'fitted' and not parsed.is_converged then '（未在迭代上限内收敛 · not converged within the iteration bounds）' else '' end
-            as verdict_text,
+        || case
+            when parsed.fit_status = 'fitted' and not parsed.is_converged
+                then ' (not converged within the iteration bounds)'
+            else ''
+        end
+            as verdict_text_en,
         value_basis.potential_value_basis,
         parsed.model_order
 
@@ -130,4 +143,8 @@ final as (
 
 )
 
-select * from final
+select
+    *,
+    verdict_text_zh || ' · ' || verdict_text_en as verdict_text
+
+from final

@@ -72,6 +72,9 @@ final as (
         ranked.mover_rank,
         ranked.channel_id,
         channels.channel_name,
+        -- the channel's name for each language of the site (marts.channel_directory)
+        names.channel_name_zh,
+        names.channel_name_en,
         channels.channel_type,
         ranked.revenue,
         ranked.revenue_prior,
@@ -82,6 +85,8 @@ final as (
     from ranked
     inner join channels
         on ranked.channel_id = channels.channel_id
+    inner join marts.channel_directory as names
+        on ranked.channel_id = names.channel_id
     where ranked.mover_rank <= 3
 
 )

@@ -2,7 +2,8 @@
 -- front page lists them: loss-making channels, cross-territory selling (窜货), sales below the floor price, regions
 -- with demand and no outlet, key customers gone quiet, risks of the risk register above their threshold, sources out
 -- of date. `items` counts what is wrong (0: nothing of that kind), `amount` is its money figure in the reporting
--- currency where it has one, `detail` names the first few, `link` is the page with the evidence. Every figure is read
+-- currency where it has one, `detail_zh` / `detail_en` name the first few in each language, `link` is the page with
+-- the evidence. Every figure is read
 -- from the mart that defines the finding; this model only counts and sums them, so the brief and the evidence pages
 -- cannot disagree.
 with
@@ -10,17 +11,21 @@ with
 loss_making_channels as (
     select
         count(*) as items,
-        sum(contribution) as amount,
-        string_agg(channel_name, '、' order by contribution) as detail
-    from marts.channel_economics
-    where is_negative_contribution
+        sum(economics.contribution) as amount,
+        string_agg(channels.channel_name_zh, '、' order by economics.contribution) as detail_zh,
+        string_agg(channels.channel_name_en, ', ' order by economics.contribution) as detail_en
+    from marts.channel_economics as economics
+    inner join marts.channel_directory as channels using (channel_id)
+    where economics.is_negative_contribution
 ),
 
 cross_territory as (
     select
         count(distinct partner_id) as items,
         sum(amount) as amount,
-        string_agg(distinct partner_name || ' → ' || coalesce(region_name_zh, region_name, region_id), '、') as detail
+        string_agg(distinct partner_name || ' → ' || coalesce(region_name_zh, region_name, region_id), '、')
+            as detail_zh,
+        string_agg(distinct partner_name || ' → ' || coalesce(region_name, region_id), ', ') as detail_en
     from marts.cross_territory_sales
 ),
 
@@ -28,15 +33,18 @@ below_floor as (
     select
         count(distinct coalesce(below.partner_id, below.channel_id)) as items,
         sum(below.shortfall_amount) as amount,
-        string_agg(distinct coalesce(below.partner_name, below.channel_name), '、') as detail
+        string_agg(distinct coalesce(below.partner_name, channels.channel_name_zh), '、') as detail_zh,
+        string_agg(distinct coalesce(below.partner_name, channels.channel_name_en), ', ') as detail_en
     from marts.below_floor_price_sales as below
+    left join marts.channel_directory as channels using (channel_id)
 ),
 
 blind_spots as (
     select
         count(*) as items,
         null::decimal(18, 2) as amount,
-        string_agg(coalesce(region_name_zh, region_name), '、' order by region_id) as detail
+        string_agg(coalesce(region_name_zh, region_name), '、' order by region_id) as detail_zh,
+        string_agg(region_name, ', ' order by region_id) as detail_en
     from marts.region_coverage
     where is_blind_spot
 ),
@@ -45,7 +53,8 @@ key_customers_quiet as (
     select
         count(*) as items,
         sum(revenue_reference_window) as amount,
-        null as detail
+        null as detail_zh,
+        null as detail_en
     from marts.customer_churn
     where is_key_customer_gone_quiet
 ),
@@ -57,7 +66,8 @@ risks_above_threshold as (
     select
         count(*) as items,
         sum(money_at_stake) as amount,
-        string_agg(name_zh, '、' order by severity_rank) as detail
+        string_agg(name_zh, '、' order by severity_rank) as detail_zh,
+        string_agg(name_en, ', ' order by severity_rank) as detail_en
     from marts.risk_register
     where is_above_threshold
 
@@ -67,7 +77,13 @@ stale_sources as (
     select
         count(distinct source) as items,
         null::decimal(18, 2) as amount,
-        string_agg(distinct source, '、') as detail
+        -- the sources by their names, not their codes
+        string_agg(distinct case source
+            when 'order_system' then '订单系统' when 'crm' then 'CRM' when 'partner_files' then '合作伙伴文件'
+            else source end, '、') as detail_zh,
+        string_agg(distinct case source
+            when 'order_system' then 'order system' when 'crm' then 'CRM' when 'partner_files' then 'partner files'
+            else source end, ', ') as detail_en
     from marts.source_freshness
     where is_stale or is_overdue
 ),
@@ -106,9 +122,13 @@ final as (
         round(amount, 2)::decimal(18, 2) as amount,
         -- the first few names only: the evidence page lists them all
         case
-            when length(detail) > 80 then left(detail, 78) || '…'
-            else detail
-        end as detail,
+            when length(detail_zh) > 60 then left(detail_zh, 58) || '…'
+            else detail_zh
+        end as detail_zh,
+        case
+            when length(detail_en) > 80 then left(detail_en, 78) || '…'
+            else detail_en
+        end as detail_en,
         link,
         coalesce(items, 0) > 0 as needs_action
     from findings

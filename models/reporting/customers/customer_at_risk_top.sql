@@ -3,8 +3,21 @@
 -- reference window x region. Whatever the churn page's filters, its list is then exactly the top 200 (no channel
 -- type or region chosen) or top 20 (one chosen) of the matching customers, and the table holds at most
 -- 2 x 5 x (200 + 20 x (channel types + 1) x regions) rows, however many customers there are. The totals come from
--- customer_churn_status. The pseudonymous customer key and non-personal churn facts only.
-with customers as (
+-- customer_churn_status. The pseudonymous customer key and non-personal churn facts only; the signals come with
+-- their names in both languages (marts.churn_reasons).
+with reason_names as (
+    select
+        churn.customer_id,
+        string_agg(reasons.name_zh, '；' order by reasons.reason) as signal_reasons_zh,
+        string_agg(reasons.name_en, '; ' order by reasons.reason) as signal_reasons_en
+    from marts.customer_churn as churn
+    cross join unnest(string_split(churn.signal_reasons, ', ')) as signalled (reason)
+    inner join marts.churn_reasons as reasons on reasons.reason = signalled.reason
+    where churn.churn_status in ('at_risk', 'churned')
+    group by churn.customer_id
+),
+
+customers as (
     select
         churn.customer_id,
         churn.churn_status,
@@ -17,9 +30,12 @@ with customers as (
         churn.orders_last_12_months,
         churn.probability_alive,
         churn.is_key_customer,
-        churn.signal_reasons
+        churn.signal_reasons,
+        reason_names.signal_reasons_zh,
+        reason_names.signal_reasons_en
     from marts.customer_churn as churn
     left join marts.customer_360 as profile on profile.customer_id = churn.customer_id
+    left join reason_names on reason_names.customer_id = churn.customer_id
     where churn.churn_status in ('at_risk', 'churned')
 ),
 

@@ -1,9 +1,24 @@
 -- grain: one row per region (marts.customer_360 grouped by region_id): how many customers, buyers, consumers,
--- businesses and key customers it has, and their lifetime revenue. Counts and sums only: no customer rows, so the
--- table's size follows the number of regions, not of customers. Feeds the customer overview and the region filters.
+-- businesses and key customers it has, and their lifetime revenue, with the region's and its area's names in both
+-- languages (core.regions). Counts and sums only: no customer rows, so the table's size follows the number of
+-- regions, not of customers. Feeds the customer overview and the region filters.
 with
 
-final as (
+area_labels as (
+    -- the areas' names for Chinese readers (core.regions names them in English)
+    select * from (
+        values
+            ('North China', '华北'),
+            ('Northeast China', '东北'),
+            ('East China', '华东'),
+            ('Central China', '华中'),
+            ('South China', '华南'),
+            ('Southwest China', '西南'),
+            ('Northwest China', '西北')
+    ) as area_labels (area, area_name_zh)
+),
+
+counts as (
     select
         region_id,
         count(*) as customers,
@@ -14,6 +29,25 @@ final as (
         sum(lifetime_revenue) as lifetime_revenue
     from marts.customer_360
     group by region_id
+),
+
+final as (
+    select
+        counts.region_id,
+        regions.region_name_zh,
+        regions.region_name as region_name_en,
+        -- an area the list above does not know yet shows as it is recorded
+        coalesce(area_labels.area_name_zh, regions.area) as area_name_zh,
+        regions.area as area_name_en,
+        counts.customers,
+        counts.buying_customers,
+        counts.consumers,
+        counts.businesses,
+        counts.key_customers,
+        counts.lifetime_revenue
+    from counts
+    left join core.regions as regions on regions.region_id = counts.region_id
+    left join area_labels on area_labels.area = regions.area
 )
 
 select * from final

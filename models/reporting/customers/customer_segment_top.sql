@@ -1,7 +1,7 @@
 -- grain: one row per customer among the 200 with the highest lifetime revenue in their RFM segment (ties by
 -- customer_id; marts.customer_360): at most 200 x segments rows, however many customers there are. The segment
 -- pages list these; their totals come from customer_segments. The pseudonymous customer key and non-personal
--- attributes only.
+-- attributes only, with the type's and status's names in both languages.
 with
 
 final as (
@@ -9,8 +9,12 @@ final as (
         customer_id,
         rfm_segment,
         customer_type,
+        customer_type_label_zh,
+        customer_type_label_en,
         value_tier,
         churn_status,
+        churn_status_label_zh,
+        churn_status_label_en,
         region_id,
         rfm_cell,
         recency_days,

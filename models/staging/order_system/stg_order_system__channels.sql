@@ -13,6 +13,8 @@ renamed as (
     select
         trim(channel_id) as channel_id,
         trim(channel_name) as channel_name,
+        -- optional in the contract: a company without Chinese channel names shows its own on the Chinese pages
+        coalesce(nullif(trim(channel_name_zh), ''), trim(channel_name)) as channel_name_zh,
         lower(trim(channel_type)) as channel_type,
         -- terms a company does not state count as 0 (contribution then counts no such cost); is_terms_stated says so
         -- and a warning names the channel

@@ -48,6 +48,7 @@ export function writeMasterRows(
     sinks.channels.write([
       c.ref.id,
       c.ref.name,
+      c.ref.nameZh,
       c.ref.type,
       c.ref.online ? "true" : "false",
       rate(c.ref.platformFeeRate),

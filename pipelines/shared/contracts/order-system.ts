@@ -71,6 +71,13 @@ export const channels: TableSpec = {
   columns: [
     { name: "channel_id", type: "text" },
     { name: "channel_name", type: "text" },
+    {
+      name: "channel_name_zh",
+      type: "text",
+      nullable: true,
+      example: "天猫旗舰店",
+      whenMissing: "the Chinese pages show the channel's own name (channel_name)",
+    },
     { name: "channel_type", type: "text", values: CHANNEL_TYPES },
     { name: "is_online", type: "boolean" },
     {

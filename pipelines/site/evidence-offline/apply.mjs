@@ -87,6 +87,23 @@ export const PATCHED_PACKAGES = [
       },
     ],
   },
+  // Not about the network: money in 万 / 亿 for Chinese readers, which no Excel-style format code can express.
+  {
+    name: "@evidence-dev/component-utilities",
+    version: "4.0.13",
+    files: [
+      {
+        target: "src/formatting.js",
+        patch: "formatting.js.patch",
+        upstreamSha256: "d196d1ce976186d2eab0f0a961dbe82503f2ca8b248717ef06c742384b5439d3",
+      },
+      {
+        target: "src/chinese-units.js",
+        source: "chinese-units.js",
+        upstreamSha256: null,
+      },
+    ],
+  },
   {
     name: "@evidence-dev/evidence",
     version: "40.1.8",
@@ -132,6 +149,12 @@ export function findPackageRoot(name = PACKAGE_NAME) {
     return path.dirname(require.resolve(`${name}/package.json`));
   } catch {
     // Not exported; fall through to the main entry.
+  }
+  // A package that exports neither its package.json nor a main entry (component-utilities exports only ./*):
+  // look for it where Node would.
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const manifest = path.join(dir, name, "package.json");
+    if (existsSync(manifest)) return path.dirname(manifest);
   }
   let main;
   try {

@@ -13,6 +13,7 @@ interface BriefRow {
   items: number;
   amount: string | null;
   detail: string | null;
+  detail_en: string | null;
   link: string | null;
   needs_action: boolean;
 }
@@ -24,7 +25,8 @@ async function brief(variant: "planted" | "clean"): Promise<{ rows: BriefRow[]; 
     (c) =>
       queryRows<BriefRow>(
         c,
-        `select finding, title_zh, items::integer as items, amount::varchar as amount, detail, link, needs_action
+        `select finding, title_zh, items::integer as items, amount::varchar as amount, detail_zh as detail, detail_en, link,
+           needs_action
          from reporting.executive_brief order by finding_order`,
       ),
     { readOnly: true },
@@ -66,7 +68,9 @@ describe("the executive brief of the planted company", () => {
   it("names the planted channel, partners and region, with the planted figures", () => {
     const found = byFinding(rows);
     const channel = truths["negative_contribution_channel"]!.expected as { channel_name: string; contribution: number };
-    expect(found["loss_making_channels"]).toMatchObject({ items: 1, detail: channel.channel_name });
+    // named in each language: the English site by the channel's name, the Chinese one by its Chinese name
+    expect(found["loss_making_channels"]).toMatchObject({ items: 1, detail_en: channel.channel_name });
+    expect(found["loss_making_channels"]!.detail).toMatch(/\p{Script=Han}/u);
     expect(Number(found["loss_making_channels"]!.amount)).toBeCloseTo(channel.contribution, 2);
 
     const cross = truths["cross_territory_sales"]!.expected as { partner_name: string };
