@@ -166,8 +166,8 @@ export async function publishedTables(sourcesDir: string): Promise<Map<string, s
 function pageTablesMarkdown(pages: PageTables[], language: Language): string {
   const header =
     language === "zh"
-      ? "| 页面 | 读取的发布表 |\n| --- | --- |"
-      : "| Page | Published tables it reads |\n| --- | --- |";
+      ? "| 页面 | 读取的发布表 |\n| :--- | :--- |"
+      : "| Page | Published tables it reads |\n| :--- | :--- |";
   const rows = pages.map((page) => {
     // Templated pages ([partner_id].md) are reached from their index page, not linked.
     const href = `${languageRoot(language)}${page.route === "/" ? "" : page.route}` || "/";
