@@ -58,11 +58,22 @@ export async function alignRawTable(connection: DuckDBConnection, source: string
   const raw = rawTableName(source, table);
   const reshaped = `${quoteIdent(source)}.${quoteIdent(`${table.name}__reshaped`)}`;
   const kept = wanted.filter((column) => existing.includes(column)).map(quoteIdent);
-  await connection.run(`drop table if exists ${reshaped}`);
-  await connection.run(duckdbCreateTable(reshaped, table, [...LOAD_METADATA_COLUMNS]));
-  await connection.run(`insert into ${reshaped} (${kept.join(", ")}) select ${kept.join(", ")} from ${raw}`);
-  await connection.run(`drop table ${raw}`);
-  await connection.run(`alter table ${reshaped} rename to ${quoteIdent(table.name)}`);
+  // One transaction (unless the caller's is already open): a run killed half-way keeps the old table whole.
+  const own = await connection.run("begin transaction").then(
+    () => true,
+    () => false,
+  );
+  try {
+    await connection.run(`drop table if exists ${reshaped}`);
+    await connection.run(duckdbCreateTable(reshaped, table, [...LOAD_METADATA_COLUMNS]));
+    await connection.run(`insert into ${reshaped} (${kept.join(", ")}) select ${kept.join(", ")} from ${raw}`);
+    await connection.run(`drop table ${raw}`);
+    await connection.run(`alter table ${reshaped} rename to ${quoteIdent(table.name)}`);
+    if (own) await connection.run("commit");
+  } catch (error) {
+    if (own) await connection.run("rollback").catch(() => undefined);
+    throw error;
+  }
 }
 
 /**

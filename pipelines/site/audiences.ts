@@ -217,7 +217,8 @@ export async function audiencePages(options: {
 
 /** The front page of an audience whose site has no brief: what it covers and its pages. */
 function audienceFrontPage(audience: Audience, pages: PageTables[]): string {
-  const title = (audience.title ?? audience.name).replace(/[[\]|]/g, " ");
+  // Written into YAML and a pair: no quote, bracket or bar of the audience's title may reach either.
+  const title = (audience.title ?? audience.name).replace(/[[\]|"\\]/g, " ");
   const links = pages
     .filter((page) => !page.route.includes("["))
     .map((page) => `- [[[${page.title.zh}|${page.title.en}]]](${page.route})`);
