@@ -5,17 +5,7 @@
 -- 2 x 5 x (200 + 20 x (channel types + 1) x regions) rows, however many customers there are. The totals come from
 -- customer_churn_status. The pseudonymous customer key and non-personal churn facts only; the signals come with
 -- their names in both languages (marts.churn_reasons).
-with reason_names as (
-    select
-        churn.customer_id,
-        string_agg(reasons.name_zh, '；' order by reasons.reason) as signal_reasons_zh,
-        string_agg(reasons.name_en, '; ' order by reasons.reason) as signal_reasons_en
-    from marts.customer_churn as churn
-    cross join unnest(string_split(churn.signal_reasons, ', ')) as signalled (reason)
-    inner join marts.churn_reasons as reasons on reasons.reason = signalled.reason
-    where churn.churn_status in ('at_risk', 'churned')
-    group by churn.customer_id
-),
+with
 
 customers as (
     select
@@ -35,7 +25,7 @@ customers as (
         reason_names.signal_reasons_en
     from marts.customer_churn as churn
     left join marts.customer_360 as profile on profile.customer_id = churn.customer_id
-    left join reason_names on reason_names.customer_id = churn.customer_id
+    left join reporting.customer_signal_names as reason_names on reason_names.customer_id = churn.customer_id
     where churn.churn_status in ('at_risk', 'churned')
 ),
 

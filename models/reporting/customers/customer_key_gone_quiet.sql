@@ -2,18 +2,8 @@
 -- is_key_customer_gone_quiet): every one of them, since the alert must list them all. Bounded by the definition: a
 -- key customer is in the top 10% of the reference window's buyers by spend (with 4+ orders there), so these are at
 -- most a tenth of those buyers and in practice far fewer. The pseudonymous customer key and churn facts only, with
--- the status and the signals named in both languages (marts.customer_churn, marts.churn_reasons).
-with reason_names as (
-    select
-        churn.customer_id,
-        string_agg(reasons.name_zh, '；' order by reasons.reason) as signal_reasons_zh,
-        string_agg(reasons.name_en, '; ' order by reasons.reason) as signal_reasons_en
-    from marts.customer_churn as churn
-    cross join unnest(string_split(churn.signal_reasons, ', ')) as signalled (reason)
-    inner join marts.churn_reasons as reasons on reasons.reason = signalled.reason
-    where churn.is_key_customer_gone_quiet
-    group by churn.customer_id
-),
+-- the status and the signals named in both languages (marts.customer_churn, reporting.customer_signal_names).
+with
 
 final as (
     select
@@ -35,7 +25,7 @@ final as (
         reason_names.signal_reasons_zh,
         reason_names.signal_reasons_en
     from marts.customer_churn as churn
-    left join reason_names on reason_names.customer_id = churn.customer_id
+    left join reporting.customer_signal_names as reason_names on reason_names.customer_id = churn.customer_id
     where churn.is_key_customer_gone_quiet
 )
 
