@@ -15,6 +15,7 @@ final as (
         region_name,
         region_name_zh,
         area,
+        area_zh,
         population_millions,
         updated_at
 

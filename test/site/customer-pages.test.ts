@@ -3,8 +3,9 @@
 //  - every page is in the build in both languages and shows the data's as-of date: the Chinese page (the root) with
 //    its Chinese title and Chinese headings only, its English twin under /en with the English ones;
 //  - the churn page finds the planted "high-value customers gone quiet": its key-customer table holds exactly the
-//    manifest's customers (by their pseudonymous customer key), every one at risk and in the high-value loyal tier,
-//    both in the data the page ships (prerendered query results) and in the table Chromium renders from it;
+//    manifest's customers (by their pseudonymous customer key), every one at risk and high-value loyal before it went
+//    quiet (the plant's rule, on any seed), each with today's tier as marts.customer_value_tiers has it, both in the
+//    data the page ships (prerendered query results) and in the table Chromium renders from it;
 //  - a templated page exists for every RFM segment the warehouse holds, each linked from the segments index and
 //    showing its own segment's totals and its top customers;
 //  - what the customer pages ship stays bounded however many customers there are: every customer_* source table
@@ -149,9 +150,12 @@ describe("the churn page finds the planted high-value customers gone quiet", () 
     churn_status: string;
     value_tier: string;
     tier_name_zh: string;
+    tier_before_quiet_window: string;
   }
   let expectedKeys: string[];
   let shown: Shown[];
+  /** Today's tier of each expected customer, from the marts: its code and English name, by customer key. */
+  let todaysTier: Map<string, { value_tier: string; name_en: string; name_zh: string }>;
 
   beforeAll(async () => {
     const manifest = readManifest(await demoWarehouse("planted"));
@@ -169,6 +173,16 @@ describe("the churn page finds the planted high-value customers gone quiet", () 
     );
     expect(mapped.map((m) => m.source_id).sort()).toEqual([...truth.customer_ids].sort());
     expectedKeys = mapped.map((m) => m.customer_key).sort();
+    // Today's tier rests on the last 12 months, so a planted customer whose reference-window buying is partly older
+    // may be tiered otherwise on some seeds (defensibly): the page must show the marts' tier, whatever it is.
+    const tiers = await warehouseRows<{ customer_id: string; value_tier: string; name_en: string; name_zh: string }>(
+      `select tiers.customer_id, tiers.value_tier, service.name_en, service.name_zh
+       from marts.customer_value_tiers as tiers
+       join marts.customer_tier_service as service on service.value_tier = tiers.value_tier
+       where tiers.customer_id in (${expectedKeys.map(quoteLiteral).join(", ")})`,
+    );
+    todaysTier = new Map(tiers.map(({ customer_id, ...tier }) => [customer_id, tier]));
+    expect([...todaysTier.keys()].sort()).toEqual(expectedKeys);
     shown = (await pageQuery(en("/customers/churn"), "key_customers_gone_quiet")) as unknown as Shown[];
   });
 
@@ -176,12 +190,14 @@ describe("the churn page finds the planted high-value customers gone quiet", () 
     expect(shown.map((row) => row.customer_id).sort()).toEqual(expectedKeys);
   });
 
-  it("shows every one of them at risk, in the high-value loyal tier", () => {
+  it("shows every one of them at risk, high-value loyal before it went quiet, in its tier of today", () => {
     for (const row of shown) {
+      const tier = todaysTier.get(row.customer_id);
       expect(row, row.customer_id).toMatchObject({
         churn_status: "at_risk",
-        value_tier: "high_value_loyal",
-        tier_name_zh: "高价值忠诚客户",
+        tier_before_quiet_window: "High-value loyal",
+        value_tier: tier?.value_tier,
+        tier_name_zh: tier?.name_zh,
       });
     }
   });
@@ -213,7 +229,7 @@ describe("the churn page finds the planted high-value customers gone quiet", () 
       await served?.close();
     });
 
-    it("renders the table with exactly those customers, at risk, in the high-value loyal tier", async () => {
+    it("renders the table with exactly those customers, at risk, each in its tier of today", async () => {
       const { page } = served.browser;
       await page.goto(`${served.url}${en("/customers/churn")}`, { waitUntil: "networkidle0", timeout: 60_000 });
       // The first table headed "Customer key" is the key-customers-gone-quiet table; rows sorted here by key.
@@ -221,7 +237,7 @@ describe("the churn page finds the planted high-value customers gone quiet", () 
         (await shownTable(page, "Customer key"))
           .map((cells) => [cells[0] ?? "", cells[1] ?? "", cells[2] ?? ""])
           .sort((a, b) => a[0]!.localeCompare(b[0]!));
-      const expected = expectedKeys.map((key) => [key, "At risk", "High-value loyal"]);
+      const expected = expectedKeys.map((key) => [key, "At risk", todaysTier.get(key)?.name_en ?? "?"]);
       expect(await waitUntilShown(keysShown, expected, 60_000)).toEqual(expected);
       expect(served.browser.outsideRequests).toEqual([]);
       expect(served.browser.consoleErrors).toEqual([]);

@@ -3,7 +3,9 @@
 // incidents, an evidence line's file and line). Measured in headless Chromium on the shared demo site: each table's
 // scroll width against the width of the box that would scroll it. And what a reader sees is words, not the
 // warehouse's codes: no snake_case code, no true/false, no markdown left unrendered, and each language's page in its
-// own language (the Chinese page's title in Chinese, the English one's with no Chinese).
+// own language (the Chinese page's title in Chinese, the English one's with no Chinese). Evidence's own words (a
+// table's pager and search box, a dropdown's "Select all", the header's menu) and the charts' axis dates follow the
+// page's language too.
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +31,25 @@ const PARAMETER_EXAMPLES: Record<string, string> = {
   "/customers/segments/[segment].md": "at_risk",
 };
 
+/**
+ * Words Evidence's own components print in English: none may show on a Chinese page (its text, a search box's
+ * placeholder, a button's label for screen readers).
+ */
+const EVIDENCE_ENGLISH =
+  /\b(?:Page|Search|No Results|records|Fullscreen|Download|See more|Select all|Clear selection|Selected|No Records|Loading|Open sidebar|Close sidebar|Menu|Print PDF|Show Queries|Hide Queries|Appearance)\b/;
+
+/** What Evidence's interface shows on a page, beside the page's own text: placeholders and labels. */
+interface InterfaceWords {
+  /** placeholders and aria-labels of the page's inputs and buttons */
+  labels: string[];
+  /** the pager's visible words, where a table has one */
+  pagers: string[];
+  /** the month names each chart's ECharts instance would print on a date axis */
+  chartMonths: string[];
+  /** the names of the charts' series, which their tooltips and legends print */
+  seriesNames: string[];
+}
+
 interface TableWidth {
   index: number;
   tableWidth: number;
@@ -50,6 +71,9 @@ describe("page layout at 1440 px", () => {
     const offenders: string[] = [];
     const wordings: string[] = [];
     let tables = 0;
+    // proof the interface check is not blind: English pages show Evidence's English pager and search box
+    const englishInterface = { pagers: 0, searches: 0, charts: 0 };
+    let chineseCharts = 0;
     for (const route of pages) {
       await site.browser.page.goto(`${site.url}${route}`, { waitUntil: "networkidle0", timeout: 120_000 });
       // the tables are drawn once the page's data has loaded in the browser
@@ -79,6 +103,47 @@ describe("page layout at 1440 px", () => {
         text: document.querySelector("article")?.innerText ?? document.body.innerText,
       }));
       const english = route === "/en" || route.startsWith("/en/");
+      const ui = await site.browser.page.evaluate((): InterfaceWords => {
+        const charts = (window as unknown as Record<symbol, Record<string, unknown>>)[
+          Symbol.for("__evidence-chart-window-debug__")
+        ];
+        return {
+          labels: [...document.querySelectorAll("input[placeholder], button[aria-label], a[aria-label]")].map(
+            (el) => el.getAttribute("placeholder") ?? el.getAttribute("aria-label") ?? "",
+          ),
+          pagers: [...document.querySelectorAll(".page-count, .noresults")].map((el) => (el as HTMLElement).innerText),
+          chartMonths: Object.values(charts ?? {}).map(
+            (chart) => (chart as { _locale?: { time?: { month?: string[] } } })._locale?.time?.month?.[0] ?? "?",
+          ),
+          seriesNames: Object.values(charts ?? {}).flatMap((chart) =>
+            ((chart as { getOption(): { series?: { name?: string }[] } }).getOption().series ?? []).map(
+              (series) => series.name ?? "",
+            ),
+          ),
+        };
+      });
+      if (english) {
+        englishInterface.pagers += ui.pagers.filter((p) => /Page/.test(p)).length;
+        englishInterface.searches += ui.labels.filter((l) => l === "Search").length;
+        englishInterface.charts += ui.chartMonths.filter((m) => m === "January").length;
+        for (const month of ui.chartMonths.filter((m) => m !== "January")) {
+          wordings.push(`${route}: a chart's dates in another language ("${month}")`);
+        }
+      } else {
+        const header = await site.browser.page.evaluate(() => document.querySelector("header")?.innerText ?? "");
+        for (const word of [...ui.labels, ...ui.pagers, header]) {
+          const found = word.match(EVIDENCE_ENGLISH);
+          if (found) wordings.push(`${route}: Evidence's English "${found[0]}" (in "${word.trim()}")`);
+        }
+        // a tooltip names a series by the column it plots unless the page names it in the reader's words
+        for (const name of ui.seriesNames.filter((n) => /^[\x20-\x7e]*[a-z]{3}[\x20-\x7e]*$/.test(n))) {
+          wordings.push(`${route}: a chart's series named "${name}"`);
+        }
+        chineseCharts += ui.chartMonths.filter((m) => m === "一月").length;
+        for (const month of ui.chartMonths.filter((m) => m !== "一月")) {
+          wordings.push(`${route}: a chart's dates in another language ("${month}")`);
+        }
+      }
       if (english && /\p{Script=Han}/u.test(shown.title))
         wordings.push(`${route}: Chinese in the title "${shown.title}"`);
       if (!english && !/\p{Script=Han}/u.test(shown.title))
@@ -99,6 +164,11 @@ describe("page layout at 1440 px", () => {
     }
     // every page drew its tables before it was measured (the channel and customer pages hold about 70)
     expect(tables).toBeGreaterThan(100);
+    // the English pages show Evidence's own English words and dates: the Chinese pages' check above can see them
+    expect(englishInterface.pagers).toBeGreaterThan(5);
+    expect(englishInterface.searches).toBeGreaterThan(5);
+    expect(englishInterface.charts).toBeGreaterThan(10);
+    expect(chineseCharts).toBe(englishInterface.charts);
     expect(offenders).toEqual([]);
     expect(wordings).toEqual([]);
   }, 1_800_000);

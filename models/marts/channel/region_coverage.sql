@@ -81,6 +81,7 @@ final as (
         coverage_monthly.region_name,
         coverage_monthly.region_name_zh,
         coverage_monthly.area,
+        coverage_monthly.area_zh,
         partners_as_of.authorised_partner_ids,
         partners_as_of.authorised_channel_ids,
         coverage_monthly.authorised_partners,

@@ -4,20 +4,6 @@
 -- regions, not of customers. Feeds the customer overview and the region filters.
 with
 
-area_labels as (
-    -- the areas' names for Chinese readers (core.regions names them in English)
-    select * from (
-        values
-            ('North China', '华北'),
-            ('Northeast China', '东北'),
-            ('East China', '华东'),
-            ('Central China', '华中'),
-            ('South China', '华南'),
-            ('Southwest China', '西南'),
-            ('Northwest China', '西北')
-    ) as area_labels (area, area_name_zh)
-),
-
 counts as (
     select
         region_id,
@@ -36,8 +22,7 @@ final as (
         counts.region_id,
         regions.region_name_zh,
         regions.region_name as region_name_en,
-        -- an area the list above does not know yet shows as it is recorded
-        coalesce(area_labels.area_name_zh, regions.area) as area_name_zh,
+        regions.area_zh as area_name_zh,
         regions.area as area_name_en,
         counts.customers,
         counts.buying_customers,
@@ -47,7 +32,6 @@ final as (
         counts.lifetime_revenue
     from counts
     left join core.regions as regions on regions.region_id = counts.region_id
-    left join area_labels on area_labels.area = regions.area
 )
 
 select * from final

@@ -102,6 +102,76 @@ export const PATCHED_PACKAGES = [
         source: "chinese-units.js",
         upstreamSha256: null,
       },
+      // Chart axes' dates and ECharts' own words in the page's language.
+      {
+        target: "src/echarts.js",
+        patch: "echarts.js.patch",
+        upstreamSha256: "fa4c6dcda4cdf3d39f2d784524d99c9df63d21e701018e2d119b71f7d78a8a7c",
+      },
+    ],
+  },
+  // Not about the network: the words Evidence's own components print (a table's pager and search box, a dropdown's
+  // "Select all", a chart's empty state, the header's menu) in the reader's language, read from ui-language.js.
+  {
+    name: "@evidence-dev/core-components",
+    version: "5.4.2",
+    files: [
+      { target: "dist/ui-language.js", source: "ui-language.js", upstreamSha256: null },
+      {
+        target: "dist/unsorted/viz/table/_DataTable.svelte",
+        patch: "ui-language/_DataTable.svelte.patch",
+        upstreamSha256: "e57c6f0fd4d1f804c3785f3acf440fad50db2a119d7a685cef2bf6d7af32598c",
+      },
+      {
+        target: "dist/unsorted/viz/table/EnterFullScreen.svelte",
+        patch: "ui-language/EnterFullScreen.svelte.patch",
+        upstreamSha256: "5859e9625e5d0fa1512ed32f9d5df699248555862079a8dd14987741941f694d",
+      },
+      {
+        target: "dist/unsorted/ui/DownloadData.svelte",
+        patch: "ui-language/DownloadData.svelte.patch",
+        upstreamSha256: "b64581d9e69e8370bd94661c96de845bf6181a2d012acd559b76c3e8bb28ec42",
+      },
+      {
+        target: "dist/atoms/inputs/dropdown/Dropdown.svelte",
+        patch: "ui-language/Dropdown.svelte.patch",
+        upstreamSha256: "14fc27ae00581a94006f1606394c9e45ef0122edd140fd0d698b02003a4b0e24",
+      },
+      {
+        target: "dist/unsorted/viz/core/EmptyChart.svelte",
+        patch: "ui-language/EmptyChart.svelte.patch",
+        upstreamSha256: "b3da5dc761ee94e6bc1690de81f9eb37d8a4d2a18c7a08fcc0ce0a6e015aabb4",
+      },
+      {
+        target: "dist/unsorted/viz/table/TableRow.svelte",
+        patch: "ui-language/TableRow.svelte.patch",
+        upstreamSha256: "e07f269c5778a16c6c620f614cfd56ee42b1c653d3447d1004d245378888eb32",
+      },
+      {
+        target: "dist/unsorted/viz/table/TableHeader.svelte",
+        patch: "ui-language/TableHeader.svelte.patch",
+        upstreamSha256: "99f1c0cef2d1f66104b79e076d8334dbfc563133c42b50204eca51cf28fd47e0",
+      },
+      {
+        target: "dist/organisms/layout/header/Header.svelte",
+        patch: "ui-language/Header.svelte.patch",
+        upstreamSha256: "531086ddc0f7417de682f6a08d8283b40614ffbfd914c9a9bb3915bd528b46ea",
+      },
+      {
+        target: "dist/organisms/layout/sidebar/Sidebar.svelte",
+        patch: "ui-language/Sidebar.svelte.patch",
+        upstreamSha256: "21ec08214f49f724395977f36112712cbfb17873262dbc50d511e2638deccd77",
+      },
+      {
+        target: "dist/organisms/layout/header/KebabMenu.svelte",
+        patch: "ui-language/KebabMenu.svelte.patch",
+        upstreamSha256: "a05fd967cbe4a1dc1e9fbe8dd94bc72d4a378030bc66d0329b740e032e4dc2b2",
+      },
+      {
+        target: "dist/unsorted/viz/core/Value.svelte",
+        patch: "ui-language/Value.svelte.patch",
+        upstreamSha256: "f56362fdf6dcdc8f5aa1f6da88d89880a7dd19e0a03d4d65ffd0c720c3597c86",
+      },
     ],
   },
   {

@@ -11,6 +11,9 @@ export function tinyCompany(): RawFixture {
       { region_id: "R-E", region_name: "East China", region_name_zh: "华东", area: "East", population_millions: 100.5 },
       { region_id: "R-S", region_name: "South China", region_name_zh: "华南", area: "South", population_millions: 80 },
       { region_id: "R-N", region_name: "North China", region_name_zh: "华北", area: "North", population_millions: 60 },
+      // no sales: an area named as most Chinese businesses name it (shown as 西北 to Chinese readers), and none at all
+      { region_id: "R-XJ", region_name: "Xinjiang", area: " Northwest China ", population_millions: 25.9 },
+      { region_id: "R-X", region_name: "Nowhere", area: "", population_millions: null },
     ],
     "order_system.channels": [
       {
