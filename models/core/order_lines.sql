@@ -113,11 +113,17 @@ final as (
         prices_on_order_date.partner_price,
         prices_on_order_date.floor_price,
         lines_joined_to_orders.unit_cost,
-        -- an unknown unit cost leaves cost of goods and gross margin unknown (null), never a 100% margin
-        cast(lines_joined_to_orders.quantity * lines_joined_to_orders.unit_cost as decimal(18, 2)) as cost_of_goods,
+        -- an unknown unit cost leaves cost of goods and gross margin unknown (null), never a 100% margin. The unit
+        -- cost has 4 decimals; the amounts are rounded to the cent (exact decimals, so a cost in cents changes nothing)
         cast(
-            lines_joined_to_orders.line_amount
-            - lines_joined_to_orders.quantity * lines_joined_to_orders.unit_cost
+            round(lines_joined_to_orders.quantity * lines_joined_to_orders.unit_cost, 2) as decimal(18, 2)
+        ) as cost_of_goods,
+        cast(
+            round(
+                lines_joined_to_orders.line_amount
+                - lines_joined_to_orders.quantity * lines_joined_to_orders.unit_cost,
+                2
+            )
             as decimal(18, 2)
         ) as gross_margin,
         lines_joined_to_orders.unit_cost is not null as is_cost_known,

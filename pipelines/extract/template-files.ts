@@ -53,6 +53,8 @@ function exampleValue(column: ColumnSpec): string {
       return "2026-01-31T09:30:00Z";
     case "money":
       return "128.00";
+    case "price":
+      return "0.0125";
     case "integer":
     case "bigint":
       return "2";
@@ -139,6 +141,7 @@ export function templatesReadme(preface: readonly string[] = []): string {
     ),
     "",
     ...WEB_SHOP_MAPPING,
+    ...COLUMN_TYPES,
     ...TEMPLATE_TABLES.flatMap(({ table, fileName }) => [
       `## ${fileName}`,
       "",
@@ -159,6 +162,20 @@ export function templatesReadme(preface: readonly string[] = []): string {
     ]),
   ].join("\n");
 }
+
+/** What each type in the column tables takes (templates README). */
+const COLUMN_TYPES: readonly string[] = [
+  "## Amounts and prices",
+  "",
+  "Amounts (`money`) are kept to the cent: at most 2 decimals. Prices and unit costs (`price`: list, partner and",
+  "floor prices, unit costs, a partner file's resale price) take up to 4 decimals, as shops price by the gram (`0.0125`). A value with more decimals",
+  "goes to quarantine with the reason (`money with more than 2 decimals`, `price with more than 4 decimals`). An",
+  "amount the warehouse works out from a price (quantity × price, cost of goods, the shortfall below a floor price)",
+  "is rounded to the cent. An order line's `unit_price` (`double`) may come with more decimals, as a price worked out",
+  "from a total does (110.00 for 3: 36.666666...); the line loads, its price is kept to 4 decimals and its revenue",
+  "is its `line_amount` (or quantity × price − discount), to the cent.",
+  "",
+];
 
 /**
  * A worked example: a typical web-shop export (one line per invoice line, cancellations as negative lines, guest

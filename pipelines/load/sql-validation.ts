@@ -12,6 +12,8 @@ import {
   FORMULA_IDENTIFIER_REASON,
   FORMULA_TRIGGERS,
   isIdentifierColumn,
+  PRICE_DECIMALS,
+  PRICE_DECIMALS_REASON,
   type ColumnSpec,
   type TableSpec,
 } from "../shared/contracts/column-spec.js";
@@ -54,10 +56,18 @@ function parsed(table: TableSpec, column: ColumnSpec): string {
   return quoteIdent(`__parsed_${table.columns.indexOf(column)}`);
 }
 
-/** The type a column's text is parsed as to judge it: integers as BIGINT (range checked on load), money as DOUBLE. */
+/** Whether a column's typed value is cast from its text (exact, where a double might not be): money and prices. */
+function isDecimal(column: ColumnSpec): boolean {
+  return column.type === "money" || column.type === "price";
+}
+
+/**
+ * The type a column's text is parsed as to judge it: integers as BIGINT (range checked on load), money and prices as
+ * DOUBLE.
+ */
 function parseType(column: ColumnSpec): string {
   if (column.type === "integer" || column.type === "bigint") return "BIGINT";
-  if (column.type === "money") return "DOUBLE";
+  if (isDecimal(column)) return "DOUBLE";
   return duckdbTypeOf[column.type];
 }
 
@@ -87,6 +97,14 @@ function checkColumn(table: TableSpec, column: ColumnSpec, missing: ReadonlySet<
       checks.push([
         `${value} is not null and abs(${value} * 100 - round(${value} * 100)) > 1e-6`,
         quoteLiteral(`${name}: money with more than 2 decimals`),
+      ]);
+    }
+    if (column.type === "price") {
+      // hasAtMostPriceDecimals in contracts/column-spec.ts: the tolerance grows with the value
+      const scaled = `(${value} * ${10 ** PRICE_DECIMALS})`;
+      checks.push([
+        `${value} is not null and abs(${scaled} - round(${scaled})) >= greatest(1e-6, abs(${scaled}) * 1e-14)`,
+        quoteLiteral(`${name}: ${PRICE_DECIMALS_REASON}`),
       ]);
     }
   }
@@ -128,13 +146,13 @@ export function typedSelectSql(table: TableSpec, judged: string): string {
       const typed =
         c.type === "text"
           ? v
-          : c.type === "money"
-            ? `cast(${v} as ${duckdbTypeOf.money})` // from the text: exact, where a double might not be
+          : isDecimal(c)
+            ? `cast(${v} as ${duckdbTypeOf[c.type]})` // from the text: exact, where a double might not be
             : c.type === "integer"
               ? `cast(${parsed(table, c)} as ${duckdbTypeOf.integer})`
               : parsed(table, c);
-      // Integers (range) and money (from the text) could fail on a rejected row's value: cast only valid rows.
-      const guarded = c.type === "integer" || c.type === "money";
+      // Integers (range), money and prices (from the text) could fail on a rejected row's value: cast only valid rows.
+      const guarded = c.type === "integer" || isDecimal(c);
       return `${guarded ? `case when ${judged} = '' then ${typed} end` : typed} as ${v}`;
     })
     .join(", ");

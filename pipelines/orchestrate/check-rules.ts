@@ -53,7 +53,8 @@ export interface CheckRule {
   /** The tables the rule counts rows of (the first is the model's rows, for a threshold that is a share). */
   readonly tables: readonly RuleTable[];
   /**
-   * One row per raw row found failing: `counted` (the model test reports one failing row per distinct value of it),
+   * One row per raw row found failing: `counted` (the model test reports one failing row per distinct value of it:
+   * a row for a relationship or range test, a value for a unique test),
    * `shown` (how samples are grouped and named) and `location` (where the row came from: file + line, table + key).
    */
   sql(raw: WouldBeRaw): string;
@@ -136,8 +137,9 @@ function relationshipRules(specs: ReadonlyMap<string, ModelSpec>): CheckRule[] {
           test: `${column} relationships ${test.relationships}`,
           what: `${child.table} naming a ${column} that ${parent.table} does not have`,
           tables: [child, parent],
+          // The test counts the rows naming a missing value (a threshold's share is of rows); samples name the values.
           sql: (raw) => `
-            select ${id(column, "c")} as counted, ${id(column, "c")} as shown, c._source_location as location
+            select c._source_location as counted, ${id(column, "c")} as shown, c._source_location as location
             from ${raw.table(child.source, child.table)} as c
             where nullif(${id(column, "c")}, '') is not null
               and ${id(column, "c")} not in (
@@ -272,15 +274,9 @@ const WRITTEN_RULES: readonly CheckRule[] = [
     // core.sell_through's product match: the product spelled as the partner typed the SKU, else the only product
     // with that upper-cased SKU; otherwise the line stays, product unknown.
     model: "core.sell_through",
-    test: "SKU resolved to a product",
+    test: "sell-through lines whose SKU names no product",
     what: "sell-through lines whose SKU names no product (or two that differ only by case, neither as typed)",
     tables: [SELL_THROUGH, PRODUCTS],
-    own: {
-      severity: "warn",
-      description:
-        "The line is kept with its product unknown (core.sell_through.is_sku_resolved is false): its revenue counts, " +
-        "no floor-price check applies to it. Add the product, or have the partner correct the SKU.",
-    },
     sql: (raw) => `
       with keyed as (
         select upper(trim(sku)) as sku_key, count(*) as products

@@ -66,7 +66,16 @@ export function numberFormats(currency: ReportingCurrency): NumberFormat[] {
       formatTag: "money2",
       formatCode: `${symbol}#,##0.00`,
       valueType: "number",
-      description: `amounts where cents matter: unit prices, floor prices, cost per visit (${currency.code})`,
+      description: `amounts where cents matter: a shortfall, cost per visit (${currency.code})`,
+    },
+    {
+      // Prices take up to 4 decimals (a web shop's 0.0125 a gram): shown to the cent, with a third and fourth
+      // decimal where the price has them. SheetJS's formatter takes no optional decimals after a thousands
+      // separator, so prices from 1,000 up (which have no fractions of a cent in practice) show to the cent.
+      formatTag: "price",
+      formatCode: `[>=1000]${symbol}#,##0.00;[>=0]${symbol}0.00##;-${symbol}0.00##`,
+      valueType: "number",
+      description: `unit, floor and list prices: to the cent, or to the 4 decimals a price below 1,000 may have (${currency.code})`,
     },
     {
       formatTag: "count",

@@ -40,6 +40,11 @@ interface CompiledTest {
   readonly description: string;
   /** How a failing row is named in the sample keys (default: the model's key, else the first column). */
   readonly sampleKey?: (row: Record<string, unknown>) => string;
+  /**
+   * How many of the model's rows fail, as an aggregate over the test's rows (default `count(*)`: one row each). A
+   * relationships test returns one row per missing value with its `occurrences`: its failing rows are their sum.
+   */
+  readonly failingRows?: string;
 }
 
 const SAMPLE_ROWS = 5;
@@ -79,10 +84,13 @@ function compileColumnTest(
   const [schema, target, field] = test.relationships.split(".") as [string, string, string];
   return {
     name: `${column} relationships ${test.relationships}`,
+    // one row per missing value (what to add to the parent), counted as the model rows that name it: a threshold
+    // that is a share of the model's rows measures the rows affected, not how many values are missing
     sql: `select child.${col}, count(*) as occurrences from ${table} as child
           where child.${col} is not null
             and not exists (select 1 from ${quoteIdent(schema)}.${quoteIdent(target)} as parent where parent.${quoteIdent(field)} = child.${col})
           group by all`,
+    failingRows: "sum(occurrences)",
   };
 }
 
@@ -223,7 +231,11 @@ export async function runModelTests(
       let usedRows: number | null = null;
       try {
         const sql = test.sql.trim().replace(/;\s*$/, "");
-        [{ n: count } = { n: 0 }] = await queryRows<{ n: number }>(connection, `select count(*) as n from (${sql}\n)`);
+        const [counted] = await queryRows<{ n: number | bigint | null }>(
+          connection,
+          `select cast(coalesce(${test.failingRows ?? "count(*)"}, 0) as bigint) as n from (${sql}\n)`,
+        );
+        count = Number(counted?.n ?? 0);
         if (count > 0) {
           // ORDER BY ALL makes the sample the same run after run; a row it cannot sort is sampled unsorted
           sample = await queryRows(connection, `select * from (${sql}\n) order by all limit ${SAMPLE_ROWS}`).catch(() =>

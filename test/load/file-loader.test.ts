@@ -81,7 +81,7 @@ describe("file loader", () => {
       expect(quarantine[1]!.reason).toMatch(/unreadable CSV line/);
       expect(quarantine[1]!.payload).toContain("extra,fields");
       expect(quarantine[2]!.reason).toMatch(/sale_date: required/);
-      expect(quarantine[3]!.reason).toMatch(/unit_price: not a money/);
+      expect(quarantine[3]!.reason).toMatch(/unit_price: not a price/);
     });
   });
 

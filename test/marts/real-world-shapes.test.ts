@@ -387,3 +387,133 @@ describe("SKUs that differ only by case", () => {
     }
   });
 });
+
+describe("prices to 4 decimals", () => {
+  // The shop adds a price list and a per-gram product with a cost. Every floor here has 4 decimals and would round to
+  // another judgement at 2: 0.1285 to 0.13 (0.1288 a gram would then be below it) and 0.0125 to 0.01 (0.0120 a gram
+  // would then be above it).
+  let priced: BuiltFixture;
+  beforeAll(async () => {
+    const fixture = webShopCompany();
+    fixture["order_system.products"]!.push({
+      product_id: "P-6",
+      sku: "GREEN-G",
+      product_name: "Green tea, loose leaf (per gram)",
+      category: "tea",
+      unit_cost: "0.0075",
+      launched_on: "2023-06-01",
+    });
+    const price = (product_id: string, list_price: string, partner_price: string, floor_price: string): RawRow => ({
+      product_id,
+      valid_from: "2024-01-01",
+      valid_to: null,
+      list_price,
+      partner_price,
+      floor_price,
+    });
+    fixture["order_system.price_list"] = [
+      price("P-3", "0.1350", "0.1000", "0.1285"),
+      price("P-6", "0.0150", "0.0100", "0.0125"),
+    ];
+    // a guest order of the per-gram tea alone (its channel, region and month hold no line of unknown cost)
+    fixture["order_system.orders"]!.push({
+      order_id: "W-1006",
+      ordered_at: "2024-03-29 09:15:00",
+      channel_id: "CH-WEB",
+      partner_id: null,
+      customer_id: null,
+      ship_to_region_id: "R-BJ",
+      status: "completed",
+      currency: "CNY",
+    });
+    const line = (order_line_id: string, quantity: number, unit_price: number, line_amount: string): RawRow => ({
+      order_line_id,
+      order_id: "W-1006",
+      product_id: "P-6",
+      quantity,
+      unit_price,
+      discount_amount: "0.00",
+      line_amount,
+    });
+    fixture["order_system.order_lines"]!.push(
+      // 400 g at 0.0120: below the floor of 0.0125 by 0.20
+      line("L-20", 400, 0.012, "4.80"),
+      // 400 g at 0.0130: above it
+      line("L-21", 400, 0.013, "5.20"),
+      // 333 g at the floor: 4.1625, charged 4.16 (to the cent), which is the amount at the floor
+      line("L-22", 333, 0.0125, "4.16"),
+    );
+    priced = await buildFixture("real-world-prices", fixture);
+  });
+  afterAll(() => priced?.remove());
+
+  it("keeps the price list's and the unit cost's 4 decimals", async () => {
+    expect(
+      await priced.query(
+        `select product_id, list_price::varchar as list_price, partner_price::varchar as partner_price,
+                floor_price::varchar as floor_price
+         from core.price_list order by product_id`,
+      ),
+    ).toEqual([
+      { product_id: "P-3", list_price: "0.1350", partner_price: "0.1000", floor_price: "0.1285" },
+      { product_id: "P-6", list_price: "0.0150", partner_price: "0.0100", floor_price: "0.0125" },
+    ]);
+    expect(
+      await priced.query(`select unit_cost::varchar as unit_cost from core.products where product_id = 'P-6'`),
+    ).toEqual([{ unit_cost: "0.0075" }]);
+  });
+
+  it("judges each line against the floor as priced: below it by a fraction of a cent a gram is below, above it is not", async () => {
+    // 0.1288 a gram (L-03, L-07) is above 0.1285; 0.1275 (L-15) is below it; L-17 is a cancellation (never flagged)
+    const lines = await priced.query(
+      `select sale_line_id, unit_price::varchar as unit_price, floor_price::varchar as floor_price,
+              amount::varchar as amount, amount_at_floor::varchar as amount_at_floor,
+              shortfall_amount::varchar as shortfall_amount
+       from marts.below_floor_price_sales_lines order by sale_line_id`,
+    );
+    expect(lines).toEqual([
+      {
+        sale_line_id: "L-15",
+        unit_price: "0.1275",
+        floor_price: "0.1285",
+        amount: "63.75",
+        amount_at_floor: "64.25",
+        shortfall_amount: "0.50",
+      },
+      {
+        sale_line_id: "L-20",
+        unit_price: "0.0120",
+        floor_price: "0.0125",
+        amount: "4.80",
+        amount_at_floor: "5.00",
+        shortfall_amount: "0.20",
+      },
+    ]);
+    expect(
+      await priced.query(
+        `select channel_id, product_id, lines::integer as lines, shortfall_amount::varchar as shortfall_amount,
+                floor_price::varchar as floor_price
+         from marts.below_floor_price_sales order by channel_id`,
+      ),
+    ).toEqual([
+      { channel_id: "CH-WEB", product_id: "P-6", lines: 1, shortfall_amount: "0.20", floor_price: "0.0125" },
+      { channel_id: "CH-WX", product_id: "P-3", lines: 1, shortfall_amount: "0.50", floor_price: "0.1285" },
+    ]);
+  });
+
+  it("rounds what is worked out from a 4-decimal cost to the cent: cost of goods and gross margin", async () => {
+    expect(
+      await priced.query(
+        `select order_line_id, cost_of_goods::varchar as cost_of_goods, gross_margin::varchar as gross_margin,
+                typeof(cost_of_goods) as type
+         from core.order_lines where product_id = 'P-6' order by order_line_id`,
+      ),
+    ).toEqual([
+      // 400 × 0.0075 = 3.00
+      { order_line_id: "L-20", cost_of_goods: "3.00", gross_margin: "1.80", type: "DECIMAL(18,2)" },
+      { order_line_id: "L-21", cost_of_goods: "3.00", gross_margin: "2.20", type: "DECIMAL(18,2)" },
+      // 333 × 0.0075 = 2.4975: 2.50; 4.16 - 2.4975 = 1.6625: 1.66
+      { order_line_id: "L-22", cost_of_goods: "2.50", gross_margin: "1.66", type: "DECIMAL(18,2)" },
+    ]);
+  });
+});

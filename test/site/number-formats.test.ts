@@ -62,6 +62,11 @@ describe("the named formats", () => {
     expect(show(gbp, "money", 1234567.5)).toBe("£1,234,568");
     expect(show(gbp, "money", -98765.4)).toBe("-£98,765");
     expect(show(gbp, "money2", 12.345)).toBe("£12.35");
+    // prices to the cent, or to the 4 decimals a price may have
+    expect(show(gbp, "price", 12.5)).toBe("£12.50");
+    expect(show(gbp, "price", 0.0125)).toBe("£0.0125");
+    expect(show(gbp, "price", 46800)).toBe("£46,800.00");
+    expect(show(gbp, "price", -0.5)).toBe("-£0.50");
     const cny = numberFormats(DEFAULT_REPORTING_CURRENCY);
     expect(show(cny, "money", 9848911.49)).toBe("¥9,848,911");
     // A symbol made of format characters stays literal; a bare code keeps a non-breaking space before the number.
@@ -84,7 +89,7 @@ describe("the named formats", () => {
     expect(show(formats, "percent2", 0.001234)).toBe("0.12%");
     expect(show(formats, "ymd", new Date(2026, 10, 30))).toBe("2026-11-30");
     expect(show(formats, "ym", new Date(2026, 10, 30))).toBe("2026-11");
-    const money = new Set(["money", "moneycn", "money2"]);
+    const money = new Set(["money", "moneycn", "money2", "price"]);
     expect(formats.filter((f) => !money.has(f.formatTag))).toEqual(
       numberFormats(DEFAULT_REPORTING_CURRENCY).filter((f) => !money.has(f.formatTag)),
     );

@@ -319,6 +319,18 @@ describe("core", () => {
     });
   });
 
+  it("names each region's area for Chinese readers: the seven usual areas in Chinese, any other as recorded", async () => {
+    expect(await query(`select region_id, region_name_zh, area, area_zh from core.regions order by region_id`)).toEqual(
+      [
+        { region_id: "R-E", region_name_zh: "华东", area: "East", area_zh: "East" },
+        { region_id: "R-N", region_name_zh: "华北", area: "North", area_zh: "North" },
+        { region_id: "R-S", region_name_zh: "华南", area: "South", area_zh: "South" },
+        { region_id: "R-X", region_name_zh: "Nowhere", area: "Unassigned", area_zh: "未划分大区" },
+        { region_id: "R-XJ", region_name_zh: "Xinjiang", area: "Northwest China", area_zh: "西北" },
+      ],
+    );
+  });
+
   it("totals orders over their lines and flags sell-in and online", async () => {
     const rows = await query(
       `select order_id, line_count, units, order_amount::varchar as order_amount, gross_margin::varchar as gross_margin,
@@ -404,8 +416,8 @@ describe("core", () => {
     expect(rows).toEqual([
       {
         order_line_id: "L-1",
-        list_price: "100.00",
-        floor_price: "80.00",
+        list_price: "100.0000",
+        floor_price: "80.0000",
         cost_of_goods: "80.00",
         channel_type: "ecommerce_platform",
         partner_id: null,
@@ -413,8 +425,8 @@ describe("core", () => {
       },
       {
         order_line_id: "L-5",
-        list_price: "100.00",
-        floor_price: "80.00",
+        list_price: "100.0000",
+        floor_price: "80.0000",
         cost_of_goods: "400.00",
         channel_type: "distributor",
         partner_id: "P-1",
@@ -423,8 +435,8 @@ describe("core", () => {
       // 2024-03-01 is both the last day of the old price and the first of the new: the new one wins
       {
         order_line_id: "L-7",
-        list_price: "110.00",
-        floor_price: "85.00",
+        list_price: "110.0000",
+        floor_price: "85.0000",
         cost_of_goods: "40.00",
         channel_type: "ecommerce_platform",
         partner_id: null,
@@ -444,7 +456,7 @@ describe("core", () => {
         sell_through_id: "P-1:S1",
         product_id: "PR-A",
         channel_id: "CH-DIST",
-        floor_price: "80.00",
+        floor_price: "80.0000",
         is_sku_resolved: true,
         is_inside_territory: true,
         is_below_floor_price: false,
@@ -453,7 +465,7 @@ describe("core", () => {
         sell_through_id: "P-1:S2",
         product_id: "PR-B",
         channel_id: "CH-DIST",
-        floor_price: "25.00",
+        floor_price: "25.0000",
         is_sku_resolved: true,
         is_inside_territory: false,
         is_below_floor_price: true,
@@ -462,7 +474,7 @@ describe("core", () => {
         sell_through_id: "P-2:S1",
         product_id: "PR-A",
         channel_id: "CH-DIST",
-        floor_price: "85.00",
+        floor_price: "85.0000",
         is_sku_resolved: true,
         is_inside_territory: true,
         is_below_floor_price: true,

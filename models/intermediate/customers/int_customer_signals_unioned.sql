@@ -26,6 +26,12 @@ interactions as (
 
 ),
 
+profiles as (
+
+    select * from intermediate.int_customer_profiles_scored
+
+),
+
 ticket_signals as (
 
     select
@@ -94,7 +100,7 @@ interaction_signals as (
 
 ),
 
-final as (
+signals as (
 
     select * from ticket_signals
     union all
@@ -103,6 +109,15 @@ final as (
     select * from survey_signals
     union all
     select * from interaction_signals
+
+),
+
+final as (
+
+    -- a CRM record naming a customer the warehouse does not know (core warns about it) explains no customer's churn
+    select signals.*
+    from signals
+    where signals.customer_id in (select customer_id from profiles)
 
 )
 

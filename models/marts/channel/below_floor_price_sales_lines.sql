@@ -48,7 +48,8 @@ direct_sales as (
     -- the company's own sales to customers (no partner): list price less discounts must stay at or above the floor;
     -- sell-in to partners is at partner_price, below the floor by design, and is not checked. Only a sale can breach
     -- the floor: a line without a price-list entry (no floor known), a cancellation or return line and a sample or
-    -- gift given at price 0 are never flagged
+    -- gift given at price 0 are never flagged. What was charged is compared with the amount at the floor rounded to
+    -- the cent, as a charge is: 333 g at a floor of 0.0125 a gram is 4.16, not 4.1625
     select
         order_line_id as sale_line_id,
         'order_line' as sale_source,
@@ -69,7 +70,7 @@ direct_sales as (
         and has_price_list_entry
         and not is_reversal
         and not is_zero_priced
-        and (unit_price < floor_price or line_amount < quantity * floor_price)
+        and (unit_price < floor_price or line_amount < round(quantity * floor_price, 2))
 
 ),
 
@@ -99,8 +100,11 @@ final as (
         below_floor.effective_unit_price,
         below_floor.floor_price,
         below_floor.amount,
-        cast(below_floor.quantity * below_floor.floor_price as decimal(18, 2)) as amount_at_floor,
-        cast(below_floor.quantity * below_floor.floor_price - below_floor.amount as decimal(18, 2)) as shortfall_amount,
+        -- the floor price has 4 decimals; the amounts at and below it are rounded to the cent
+        cast(round(below_floor.quantity * below_floor.floor_price, 2) as decimal(18, 2)) as amount_at_floor,
+        cast(
+            round(below_floor.quantity * below_floor.floor_price - below_floor.amount, 2) as decimal(18, 2)
+        ) as shortfall_amount,
         1 - least(below_floor.unit_price, below_floor.effective_unit_price) / nullif(below_floor.floor_price, 0)
             as share_below_floor,
         below_floor.sale_date,

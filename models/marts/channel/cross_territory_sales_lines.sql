@@ -64,7 +64,9 @@ final as (
         partners.home_region_id,
         partners.partner_name,
         outside_lines.sku,
-        products.product_name,
+        -- a SKU no product carries (core.sell_through warns about it): the line stays, with no product name (the
+        -- page says "unknown product" in the reader's language)
+        case when outside_lines.is_sku_resolved then products.product_name end as product_name,
         authorised_on_sale_date.authorised_region_ids,
         -- the partner file and line the sale was reported in
         outside_lines.source_location,

@@ -22,7 +22,8 @@ purchases as (
 
 customers as (
 
-    select * from core.customers
+    -- every customer the customer marts count: the CRM's, and those only the orders name (partial master data)
+    select * from intermediate.int_customer_profiles_scored
 
 ),
 
@@ -75,7 +76,8 @@ purchases_per_customer as (
 
 first_purchases as (
 
-    -- customers won in the history: created in the CRM inside it, first purchase through the channel
+    -- customers won in the history: created in the CRM inside it (a customer the CRM does not have: first ordered
+    -- inside it), first purchase through the channel
     select
         purchases.customer_id,
         purchases.channel_id,

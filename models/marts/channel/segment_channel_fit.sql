@@ -10,7 +10,8 @@ purchases as (
 
 customers as (
 
-    select * from core.customers
+    -- every customer the customer marts count: the CRM's, and those only the orders name (partial master data)
+    select * from intermediate.int_customer_profiles_scored
 
 ),
 

@@ -172,6 +172,8 @@ referral_actuals as (
     left join channels
         on profiles.acquisition_channel_id = channels.channel_id
     where crm_targets.metric = 'referral_rate'
+        -- referrals are recorded in the CRM: a customer it does not have (known from orders only) is in neither count
+        and profiles.is_in_crm
         and (
             crm_targets.scope_type = 'company'
             or (crm_targets.scope_type = 'channel_type' and channels.channel_type = crm_targets.scope_id)

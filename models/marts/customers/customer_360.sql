@@ -1,4 +1,4 @@
--- grain: one row per customer the CRM knows (customer_id): every touchpoint in one profile, as of the as-of date
+-- grain: one row per customer (customer_id) - the CRM's and those only the orders name: every touchpoint in one profile, as of the as-of date
 
 with
 
@@ -330,6 +330,8 @@ final as (
         coalesce(churn.is_key_customer, false) as is_key_customer,
         coalesce(churn.is_key_customer_gone_quiet, false) as is_key_customer_gone_quiet,
         profiles.created_date,
+        -- false for a customer only the orders name: partial master data (see intermediate.int_customer_profiles_scored)
+        profiles.is_in_crm,
         leads_converted.lead_created_date,
         order_history.first_order_date,
         order_history.last_order_date,

@@ -69,6 +69,8 @@ new_customers as (
         cast(date_trunc('month', created_date) as date) as month
 
     from profiles
+    -- referrals are recorded in the CRM: a customer it does not have (known from orders only) is in neither count
+    where is_in_crm
 
 ),
 

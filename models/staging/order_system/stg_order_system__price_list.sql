@@ -12,9 +12,10 @@ renamed as (
 
     select
         trim(product_id) as product_id,
-        cast(list_price as decimal(18, 2)) as list_price,
-        cast(partner_price as decimal(18, 2)) as partner_price,
-        cast(floor_price as decimal(18, 2)) as floor_price,
+        -- prices per unit keep 4 decimals (0.0125 a gram): a line is judged against the floor as priced
+        cast(list_price as decimal(18, 4)) as list_price,
+        cast(partner_price as decimal(18, 4)) as partner_price,
+        cast(floor_price as decimal(18, 4)) as floor_price,
         cast(valid_from as date) as valid_from,
         cast(valid_to as date) as valid_to,
         cast(updated_at as timestamp) as updated_at,

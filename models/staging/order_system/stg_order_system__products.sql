@@ -18,8 +18,8 @@ renamed as (
         upper(trim(sku)) as sku_key,
         trim(product_name) as product_name,
         coalesce(nullif(lower(trim(category)), ''), 'uncategorised') as category,
-        -- null when the source keeps no cost: unknown, never 0
-        cast(unit_cost as decimal(18, 2)) as unit_cost,
+        -- null when the source keeps no cost: unknown, never 0. A cost per unit keeps 4 decimals, like prices
+        cast(unit_cost as decimal(18, 4)) as unit_cost,
         cast(launched_on as date) as launched_date,
         cast(updated_at as timestamp) as updated_at,
         _loaded_at as loaded_at

@@ -20,7 +20,8 @@ renamed as (
         trim(ship_to_region_id) as ship_to_region_id,
         nullif(trim(customer_id), '') as customer_id,
         cast(quantity as integer) as quantity,
-        cast(unit_price as decimal(18, 2)) as unit_price,
+        -- prices take up to 4 decimals (a resale price worked out from a total); amounts are to the cent
+        cast(unit_price as decimal(18, 4)) as unit_price,
         cast(amount as decimal(18, 2)) as sale_amount,
         cast(sale_date as date) as sale_date,
         _source_location as source_location,

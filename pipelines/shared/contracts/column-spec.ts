@@ -6,8 +6,20 @@
 import { z } from "zod";
 import { startsLikeFormula } from "../spreadsheet-safe.js";
 
-/** Logical column types; each maps to one DuckDB type and one PostgreSQL type. */
-export type ColumnType = "text" | "integer" | "bigint" | "double" | "money" | "date" | "timestamp" | "boolean";
+/**
+ * Logical column types; each maps to one DuckDB type and one PostgreSQL type. `money` is an amount, kept to the cent
+ * (at most 2 decimals); `price` is a price or cost per unit, which shops quote to 4 decimals (0.0125 a gram).
+ */
+export type ColumnType =
+  | "text"
+  | "integer"
+  | "bigint"
+  | "double"
+  | "money"
+  | "price"
+  | "date"
+  | "timestamp"
+  | "boolean";
 
 export interface ColumnSpec {
   readonly name: string;
@@ -57,6 +69,7 @@ export const duckdbTypeOf: Record<ColumnType, string> = {
   bigint: "BIGINT",
   double: "DOUBLE",
   money: "DECIMAL(18,2)",
+  price: "DECIMAL(18,4)",
   date: "DATE",
   timestamp: "TIMESTAMP",
   boolean: "BOOLEAN",
@@ -68,6 +81,7 @@ export const postgresTypeOf: Record<ColumnType, string> = {
   bigint: "bigint",
   double: "double precision",
   money: "numeric(18,2)",
+  price: "numeric(18,4)",
   date: "date",
   timestamp: "timestamp",
   boolean: "boolean",
@@ -110,6 +124,20 @@ const finiteNumber = z.preprocess(
   z.number().finite(),
 );
 
+/** The decimals a `price` column keeps (DECIMAL(18,4)). */
+export const PRICE_DECIMALS = 4;
+export const PRICE_DECIMALS_REASON = `price with more than ${PRICE_DECIMALS} decimals`;
+
+/**
+ * Whether a number is a price with at most 4 decimals. The tolerance grows with the value: a double holds a price
+ * over a million only approximately (1234567.89 × 10,000 comes out 0.000002 off a whole number), and such a price
+ * must pass as it does as money; a fifth decimal (0.00125) never does. The SQL check (sql-validation.ts) is the same.
+ */
+export function hasAtMostPriceDecimals(n: number): boolean {
+  const scaled = n * 10 ** PRICE_DECIMALS;
+  return Math.abs(scaled - Math.round(scaled)) < Math.max(1e-6, Math.abs(scaled) * 1e-14);
+}
+
 function zodForColumn(column: ColumnSpec, identifier: boolean): z.ZodType {
   let schema: z.ZodType;
   switch (column.type) {
@@ -133,6 +161,10 @@ function zodForColumn(column: ColumnSpec, identifier: boolean): z.ZodType {
         (n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6,
         "money with more than 2 decimals",
       );
+      break;
+    case "price":
+      // A price per unit has at most 4 decimals (see hasAtMostPriceDecimals).
+      schema = finiteNumber.refine(hasAtMostPriceDecimals, PRICE_DECIMALS_REASON);
       break;
     case "date":
       schema = normaliseTemporal("date");

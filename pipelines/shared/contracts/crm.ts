@@ -21,7 +21,7 @@ export const INDUSTRIES = [
 export const customers: TableSpec = {
   name: "customers",
   whenAbsent:
-    "needed as soon as orders name a customer_id (an order naming an unknown customer stops the publish); a shop with only guest checkouts can leave it out",
+    "needed as soon as orders name a customer_id (an order naming a customer missing here is kept and warned about; more than 1% of them stops the publish); a shop with only guest checkouts can leave it out",
   description: "Consumers and business customers, with segment attributes and contact details (personal data).",
   primaryKey: ["customer_id"],
   cursorColumn: "updated_at",

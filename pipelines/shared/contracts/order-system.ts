@@ -153,10 +153,11 @@ export const products: TableSpec = {
     { name: "sku", type: "text" },
     { name: "product_name", type: "text" },
     { name: "category", type: "text", nullable: true, whenMissing: "the product counts as `uncategorised`" },
-    // a shop that keeps no costs leaves it empty: the warehouse then shows margins as unknown, never as 100%
+    // a shop that keeps no costs leaves it empty: the warehouse then shows margins as unknown, never as 100%.
+    // A cost per unit, to 4 decimals like prices (0.0075 a gram); cost of goods is rounded to the cent.
     {
       name: "unit_cost",
-      type: "money",
+      type: "price",
       nullable: true,
       whenMissing:
         "enables margins and contribution; where it is empty they are unknown (empty), never 100%, and the revenue concerned is shown beside them",
@@ -181,9 +182,10 @@ export const priceList: TableSpec = {
     { name: "product_id", type: "text" },
     { name: "valid_from", type: "date" },
     { name: "valid_to", type: "date", nullable: true },
-    { name: "list_price", type: "money" },
-    { name: "partner_price", type: "money" },
-    { name: "floor_price", type: "money" },
+    // prices per unit, to 4 decimals (0.0125 a gram), so a line is judged against the floor as priced
+    { name: "list_price", type: "price" },
+    { name: "partner_price", type: "price" },
+    { name: "floor_price", type: "price" },
     updatedAt,
   ],
 };

@@ -15,7 +15,7 @@ export const sellThrough: TableSpec = {
     { name: "sale_date", type: "date" },
     { name: "sku", type: "text" },
     { name: "quantity", type: "integer" },
-    { name: "unit_price", type: "money" },
+    { name: "unit_price", type: "price" },
     { name: "amount", type: "money" },
     { name: "ship_to_region_id", type: "text" },
     { name: "customer_id", type: "text", nullable: true },
