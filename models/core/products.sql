@@ -40,6 +40,7 @@ final as (
         -- be told apart (reported as a warning, resolved by exact spelling where it matches)
         count(*) over (partition by products.sku_key) > 1 as is_sku_case_collision,
         product_name,
+        product_name_zh,
         category,
         -- the standard cost today: the source keeps no cost history; null = unknown (margins built on it are null)
         unit_cost,

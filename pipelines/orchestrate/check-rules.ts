@@ -35,6 +35,8 @@ export interface WouldBeRaw {
   sampled(source: SourceName, table: string): boolean;
   /** Quarantined records, this check's and raw's (source, stream, location, reason, payload). */
   readonly quarantine: string;
+  /** The reporting currency's code (config `reporting.currency`), which every order must be in. */
+  readonly reportingCurrency: string;
 }
 
 interface RuleTable {
@@ -269,6 +271,39 @@ const WRITTEN_RULES: readonly CheckRule[] = [
         select 1 from ${raw.table(PRICE_LIST.source, PRICE_LIST.table)} as p
         where trim(p.product_id) = lines.product_id and lines.order_date >= p.valid_from
           and (p.valid_to is null or lines.order_date <= p.valid_to))`,
+  },
+  {
+    // core.orders' currency: an order naming none is in the reporting currency (staging), one naming another stops
+    // the publish, since the warehouse converts nothing.
+    model: "core.orders",
+    test: "orders in a currency other than the reporting currency (convert them before loading, or set reporting.currency)",
+    what: "orders in a currency other than the reporting currency",
+    tables: [ORDERS],
+    sql: (raw) => `
+      select trim(o.order_id) as counted, trim(o.order_id) || ' in ' || upper(trim(o.currency)) as shown,
+             o._source_location as location
+      from ${raw.table(ORDERS.source, ORDERS.table)} as o
+      where nullif(upper(trim(o.currency)), '') <> ${quoteLiteral(raw.reportingCurrency.toUpperCase())}`,
+  },
+  {
+    // core.price_list: two periods of one product may touch (the later row is that day's price) but not overlap.
+    model: "core.price_list",
+    test: "overlapping price periods of a product",
+    what: "price-list rows whose period overlaps a later row's of the same product",
+    tables: [PRICE_LIST],
+    sql: (raw) => `
+      with prices as (
+        select trim(product_id) as product_id, cast(valid_from as date) as valid_from,
+               cast(valid_to as date) as valid_to, _source_location as location
+        from ${raw.table(PRICE_LIST.source, PRICE_LIST.table)}
+      )
+      select earlier.product_id || ' from ' || earlier.valid_from as counted,
+             'product ' || earlier.product_id || ': ' || earlier.valid_from || ' overlaps ' || later.valid_from as shown,
+             earlier.location
+      from prices as earlier
+      inner join prices as later
+          on earlier.product_id = later.product_id and later.valid_from > earlier.valid_from
+      where earlier.valid_to is null or later.valid_from < earlier.valid_to`,
   },
   {
     // core.sell_through's product match: the product spelled as the partner typed the SKU, else the only product

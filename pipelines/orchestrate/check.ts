@@ -404,6 +404,7 @@ export async function checkSources(ctx: CheckContext, options: CheckOptions = {}
       table: (source, table) => wouldBeName(source, table),
       sampled: (source, table) => sampledTables.has(`${source}.${table}`),
       quarantine: `(${quarantined.join(" union all ")})`,
+      reportingCurrency: ctx.config.reporting.currency.code,
     };
     const judging = Date.now();
     const { rules } = resolveRules(ctx.paths.projectRoot);

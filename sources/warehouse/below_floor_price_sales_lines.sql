@@ -10,6 +10,7 @@ select
     product_id,
     sku,
     product_name,
+    product_name_zh,
     quantity,
     unit_price,
     effective_unit_price,

@@ -14,6 +14,7 @@ select
     product_id,
     sku,
     product_name,
+    product_name_zh,
     quantity,
     unit_price,
     sale_amount,

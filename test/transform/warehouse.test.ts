@@ -331,6 +331,13 @@ describe("core", () => {
     );
   });
 
+  it("names each product for Chinese readers: its Chinese name where the source gives one, else its own", async () => {
+    expect(await query(`select product_id, product_name, product_name_zh from core.products order by 1`)).toEqual([
+      { product_id: "PR-A", product_name: "Tea Set", product_name_zh: "茶具套装" },
+      { product_id: "PR-B", product_name: "Cup", product_name_zh: "Cup" },
+    ]);
+  });
+
   it("totals orders over their lines and flags sell-in and online", async () => {
     const rows = await query(
       `select order_id, line_count, units, order_amount::varchar as order_amount, gross_margin::varchar as gross_margin,

@@ -94,8 +94,9 @@ final as (
         below_floor.region_id,
         products.sku,
         products.product_name,
+        products.product_name_zh,
         below_floor.quantity,
-        -- order lines price to 4 decimals, partner files to the cent
+        -- prices keep 4 decimals
         cast(below_floor.unit_price as decimal(18, 4)) as unit_price,
         below_floor.effective_unit_price,
         below_floor.floor_price,

@@ -67,6 +67,7 @@ final as (
         -- a SKU no product carries (core.sell_through warns about it): the line stays, with no product name (the
         -- page says "unknown product" in the reader's language)
         case when outside_lines.is_sku_resolved then products.product_name end as product_name,
+        case when outside_lines.is_sku_resolved then products.product_name_zh end as product_name_zh,
         authorised_on_sale_date.authorised_region_ids,
         -- the partner file and line the sale was reported in
         outside_lines.source_location,

@@ -17,6 +17,8 @@ renamed as (
         -- partner files type skus by hand in any case: they are matched on the upper-cased key
         upper(trim(sku)) as sku_key,
         trim(product_name) as product_name,
+        -- optional in the contract: a company without Chinese names shows its own to Chinese readers
+        coalesce(nullif(trim(product_name_zh), ''), trim(product_name)) as product_name_zh,
         coalesce(nullif(lower(trim(category)), ''), 'uncategorised') as category,
         -- null when the source keeps no cost: unknown, never 0. A cost per unit keeps 4 decimals, like prices
         cast(unit_cost as decimal(18, 4)) as unit_cost,

@@ -11,7 +11,7 @@ import { CONTRIBUTION_FORMULA, RULES, type RuleDates, type TruthName, ruleSql } 
 import { ASSISTING_CHANNEL_ID, CLOSING_CHANNEL_ID, NEGATIVE_CHANNEL_ID } from "./reference-data.js";
 
 /** Bump whenever generated data changes for the same options, so cached demo folders are rebuilt. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 
 export const DEMO_LAYOUT = {
   order_system_csv: "order-system/csv",

@@ -93,6 +93,7 @@ export function writeMasterRows(
       p.ref.id,
       p.ref.sku,
       p.ref.name,
+      p.ref.nameZh,
       p.ref.category,
       money(p.unitCostCents),
       p.ref.launchedOn,

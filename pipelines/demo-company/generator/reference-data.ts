@@ -189,6 +189,8 @@ export interface ProductRef {
   readonly id: string;
   readonly sku: string;
   readonly name: string;
+  /** The product's Chinese name (the order system's optional product_name_zh). */
+  readonly nameZh: string;
   readonly category: ProductCategory;
   /** List price before the 2026 price change, CNY. */
   readonly listPrice: number;
@@ -203,40 +205,40 @@ export interface ProductRef {
 
 // prettier-ignore
 export const PRODUCTS: readonly ProductRef[] = [
-  { id: "P001", sku: "QY-RO-400G", name: "RO water purifier 400G", category: "household_purifier", listPrice: 1999, costRate: 0.4, launchedOn: "2021-03-01", increase2026: 0, popularity: 3 },
-  { id: "P002", sku: "QY-RO-600G", name: "RO water purifier 600G", category: "household_purifier", listPrice: 2699, costRate: 0.39, launchedOn: "2022-03-01", increase2026: 0.03, popularity: 5 },
-  { id: "P003", sku: "QY-RO-800G", name: "RO water purifier 800G", category: "household_purifier", listPrice: 3299, costRate: 0.39, launchedOn: "2023-03-01", increase2026: 0.03, popularity: 4 },
-  { id: "P004", sku: "QY-RO-1000G", name: "RO water purifier 1000G", category: "household_purifier", listPrice: 4299, costRate: 0.41, launchedOn: "2025-03-15", increase2026: 0, popularity: 3 },
-  { id: "P005", sku: "QY-RO-1200G-PRO", name: "RO water purifier 1200G Pro", category: "household_purifier", listPrice: 5999, costRate: 0.42, launchedOn: "2026-04-01", increase2026: 0, popularity: 2 },
-  { id: "P006", sku: "QY-UF-200", name: "Ultrafiltration purifier", category: "household_purifier", listPrice: 1299, costRate: 0.38, launchedOn: "2020-05-01", increase2026: 0.05, popularity: 2 },
-  { id: "P007", sku: "QY-CT-MINI", name: "Countertop purifier mini", category: "household_purifier", listPrice: 1599, costRate: 0.4, launchedOn: "2022-09-01", increase2026: 0, popularity: 3 },
-  { id: "P008", sku: "QY-CT-HOT", name: "Countertop purifier with instant heating", category: "household_purifier", listPrice: 2999, costRate: 0.41, launchedOn: "2023-09-01", increase2026: 0.02, popularity: 3 },
-  { id: "P009", sku: "QY-F-PP", name: "PP cotton filter", category: "filter", listPrice: 89, costRate: 0.32, launchedOn: "2019-01-01", increase2026: 0.05, popularity: 6 },
-  { id: "P010", sku: "QY-F-CB", name: "Carbon block filter", category: "filter", listPrice: 129, costRate: 0.32, launchedOn: "2019-01-01", increase2026: 0.05, popularity: 5 },
-  { id: "P011", sku: "QY-F-RO400", name: "RO membrane 400G", category: "filter", listPrice: 399, costRate: 0.34, launchedOn: "2021-03-01", increase2026: 0, popularity: 3 },
-  { id: "P012", sku: "QY-F-RO600", name: "RO membrane 600G", category: "filter", listPrice: 499, costRate: 0.34, launchedOn: "2022-03-01", increase2026: 0.03, popularity: 4 },
-  { id: "P013", sku: "QY-F-RO800", name: "RO membrane 800G", category: "filter", listPrice: 599, costRate: 0.34, launchedOn: "2023-03-01", increase2026: 0.03, popularity: 3 },
-  { id: "P014", sku: "QY-F-RO1000", name: "RO membrane 1000G", category: "filter", listPrice: 699, costRate: 0.35, launchedOn: "2025-03-15", increase2026: 0, popularity: 2 },
-  { id: "P015", sku: "QY-F-COMP", name: "Composite filter (PP + carbon)", category: "filter", listPrice: 199, costRate: 0.32, launchedOn: "2021-03-01", increase2026: 0.05, popularity: 5 },
-  { id: "P016", sku: "QY-F-UF", name: "UF membrane", category: "filter", listPrice: 159, costRate: 0.33, launchedOn: "2020-05-01", increase2026: 0, popularity: 2 },
-  { id: "P017", sku: "QY-F-CT", name: "Countertop filter set", category: "filter", listPrice: 259, costRate: 0.33, launchedOn: "2022-09-01", increase2026: 0, popularity: 3 },
-  { id: "P018", sku: "QY-H-PIPE", name: "Pipeline instant heater", category: "heater_dispenser", listPrice: 1299, costRate: 0.4, launchedOn: "2021-09-01", increase2026: 0.03, popularity: 3 },
-  { id: "P019", sku: "QY-H-WALL", name: "Wall-mounted instant heater", category: "heater_dispenser", listPrice: 1899, costRate: 0.41, launchedOn: "2023-05-01", increase2026: 0, popularity: 2 },
-  { id: "P020", sku: "QY-D-DESK", name: "Desktop water dispenser", category: "heater_dispenser", listPrice: 899, costRate: 0.38, launchedOn: "2020-05-01", increase2026: 0, popularity: 3 },
-  { id: "P021", sku: "QY-WH-CENTRAL", name: "Whole-house central purifier", category: "whole_house", listPrice: 6999, costRate: 0.42, launchedOn: "2021-06-01", increase2026: 0.04, popularity: 2 },
-  { id: "P022", sku: "QY-WH-SOFT", name: "Whole-house water softener", category: "whole_house", listPrice: 8999, costRate: 0.42, launchedOn: "2022-06-01", increase2026: 0.04, popularity: 1 },
-  { id: "P023", sku: "QY-WH-PRE", name: "Whole-house pre-filter", category: "whole_house", listPrice: 799, costRate: 0.36, launchedOn: "2021-06-01", increase2026: 0, popularity: 3 },
-  { id: "P024", sku: "QY-C-OFFICE", name: "Office direct-drinking machine", category: "commercial", listPrice: 6800, costRate: 0.44, launchedOn: "2020-01-01", increase2026: 0.03, popularity: 4 },
-  { id: "P025", sku: "QY-C-RO1T", name: "Commercial RO system 1 t/h", category: "commercial", listPrice: 28800, costRate: 0.45, launchedOn: "2020-01-01", increase2026: 0, popularity: 2 },
-  { id: "P026", sku: "QY-C-RO2T", name: "Commercial RO system 2 t/h", category: "commercial", listPrice: 46800, costRate: 0.46, launchedOn: "2022-01-01", increase2026: 0, popularity: 1 },
-  { id: "P027", sku: "QY-C-SCHOOL", name: "School drinking station", category: "commercial", listPrice: 12800, costRate: 0.44, launchedOn: "2021-08-01", increase2026: 0.03, popularity: 2 },
-  { id: "P028", sku: "QY-F-C-MEM", name: "Commercial RO membrane", category: "commercial_filter", listPrice: 1280, costRate: 0.36, launchedOn: "2020-01-01", increase2026: 0.03, popularity: 3 },
-  { id: "P029", sku: "QY-F-C-SET", name: "Commercial filter set", category: "commercial_filter", listPrice: 680, costRate: 0.34, launchedOn: "2020-01-01", increase2026: 0.03, popularity: 5 },
-  { id: "P030", sku: "QY-A-TDS", name: "TDS test pen", category: "accessory", listPrice: 39, costRate: 0.35, launchedOn: "2019-01-01", increase2026: 0, popularity: 3 },
-  { id: "P031", sku: "QY-A-FAUCET", name: "Dedicated purifier faucet", category: "accessory", listPrice: 159, costRate: 0.36, launchedOn: "2019-01-01", increase2026: 0, popularity: 2 },
-  { id: "P032", sku: "QY-A-KIT", name: "Installation kit", category: "accessory", listPrice: 99, costRate: 0.35, launchedOn: "2019-01-01", increase2026: 0, popularity: 2 },
-  { id: "P033", sku: "QY-A-BOTTLE", name: "Filter water bottle", category: "accessory", listPrice: 129, costRate: 0.36, launchedOn: "2023-06-01", increase2026: 0, popularity: 3 },
-  { id: "P034", sku: "QY-A-PITCHER", name: "Filter pitcher", category: "accessory", listPrice: 169, costRate: 0.36, launchedOn: "2022-04-01", increase2026: 0, popularity: 3 },
+  { id: "P001", sku: "QY-RO-400G", name: "RO water purifier 400G", nameZh: "RO反渗透净水器 400G", category: "household_purifier", listPrice: 1999, costRate: 0.4, launchedOn: "2021-03-01", increase2026: 0, popularity: 3 },
+  { id: "P002", sku: "QY-RO-600G", name: "RO water purifier 600G", nameZh: "RO反渗透净水器 600G", category: "household_purifier", listPrice: 2699, costRate: 0.39, launchedOn: "2022-03-01", increase2026: 0.03, popularity: 5 },
+  { id: "P003", sku: "QY-RO-800G", name: "RO water purifier 800G", nameZh: "RO反渗透净水器 800G", category: "household_purifier", listPrice: 3299, costRate: 0.39, launchedOn: "2023-03-01", increase2026: 0.03, popularity: 4 },
+  { id: "P004", sku: "QY-RO-1000G", name: "RO water purifier 1000G", nameZh: "RO反渗透净水器 1000G", category: "household_purifier", listPrice: 4299, costRate: 0.41, launchedOn: "2025-03-15", increase2026: 0, popularity: 3 },
+  { id: "P005", sku: "QY-RO-1200G-PRO", name: "RO water purifier 1200G Pro", nameZh: "RO反渗透净水器 1200G Pro", category: "household_purifier", listPrice: 5999, costRate: 0.42, launchedOn: "2026-04-01", increase2026: 0, popularity: 2 },
+  { id: "P006", sku: "QY-UF-200", name: "Ultrafiltration purifier", nameZh: "超滤净水器", category: "household_purifier", listPrice: 1299, costRate: 0.38, launchedOn: "2020-05-01", increase2026: 0.05, popularity: 2 },
+  { id: "P007", sku: "QY-CT-MINI", name: "Countertop purifier mini", nameZh: "台式净水器 mini", category: "household_purifier", listPrice: 1599, costRate: 0.4, launchedOn: "2022-09-01", increase2026: 0, popularity: 3 },
+  { id: "P008", sku: "QY-CT-HOT", name: "Countertop purifier with instant heating", nameZh: "台式即热净饮机", category: "household_purifier", listPrice: 2999, costRate: 0.41, launchedOn: "2023-09-01", increase2026: 0.02, popularity: 3 },
+  { id: "P009", sku: "QY-F-PP", name: "PP cotton filter", nameZh: "PP棉滤芯", category: "filter", listPrice: 89, costRate: 0.32, launchedOn: "2019-01-01", increase2026: 0.05, popularity: 6 },
+  { id: "P010", sku: "QY-F-CB", name: "Carbon block filter", nameZh: "活性炭滤芯", category: "filter", listPrice: 129, costRate: 0.32, launchedOn: "2019-01-01", increase2026: 0.05, popularity: 5 },
+  { id: "P011", sku: "QY-F-RO400", name: "RO membrane 400G", nameZh: "RO膜滤芯 400G", category: "filter", listPrice: 399, costRate: 0.34, launchedOn: "2021-03-01", increase2026: 0, popularity: 3 },
+  { id: "P012", sku: "QY-F-RO600", name: "RO membrane 600G", nameZh: "RO膜滤芯 600G", category: "filter", listPrice: 499, costRate: 0.34, launchedOn: "2022-03-01", increase2026: 0.03, popularity: 4 },
+  { id: "P013", sku: "QY-F-RO800", name: "RO membrane 800G", nameZh: "RO膜滤芯 800G", category: "filter", listPrice: 599, costRate: 0.34, launchedOn: "2023-03-01", increase2026: 0.03, popularity: 3 },
+  { id: "P014", sku: "QY-F-RO1000", name: "RO membrane 1000G", nameZh: "RO膜滤芯 1000G", category: "filter", listPrice: 699, costRate: 0.35, launchedOn: "2025-03-15", increase2026: 0, popularity: 2 },
+  { id: "P015", sku: "QY-F-COMP", name: "Composite filter (PP + carbon)", nameZh: "复合滤芯（PP+活性炭）", category: "filter", listPrice: 199, costRate: 0.32, launchedOn: "2021-03-01", increase2026: 0.05, popularity: 5 },
+  { id: "P016", sku: "QY-F-UF", name: "UF membrane", nameZh: "超滤膜滤芯", category: "filter", listPrice: 159, costRate: 0.33, launchedOn: "2020-05-01", increase2026: 0, popularity: 2 },
+  { id: "P017", sku: "QY-F-CT", name: "Countertop filter set", nameZh: "台式机滤芯套装", category: "filter", listPrice: 259, costRate: 0.33, launchedOn: "2022-09-01", increase2026: 0, popularity: 3 },
+  { id: "P018", sku: "QY-H-PIPE", name: "Pipeline instant heater", nameZh: "管线机", category: "heater_dispenser", listPrice: 1299, costRate: 0.4, launchedOn: "2021-09-01", increase2026: 0.03, popularity: 3 },
+  { id: "P019", sku: "QY-H-WALL", name: "Wall-mounted instant heater", nameZh: "壁挂式即热管线机", category: "heater_dispenser", listPrice: 1899, costRate: 0.41, launchedOn: "2023-05-01", increase2026: 0, popularity: 2 },
+  { id: "P020", sku: "QY-D-DESK", name: "Desktop water dispenser", nameZh: "台式饮水机", category: "heater_dispenser", listPrice: 899, costRate: 0.38, launchedOn: "2020-05-01", increase2026: 0, popularity: 3 },
+  { id: "P021", sku: "QY-WH-CENTRAL", name: "Whole-house central purifier", nameZh: "全屋中央净水机", category: "whole_house", listPrice: 6999, costRate: 0.42, launchedOn: "2021-06-01", increase2026: 0.04, popularity: 2 },
+  { id: "P022", sku: "QY-WH-SOFT", name: "Whole-house water softener", nameZh: "全屋软水机", category: "whole_house", listPrice: 8999, costRate: 0.42, launchedOn: "2022-06-01", increase2026: 0.04, popularity: 1 },
+  { id: "P023", sku: "QY-WH-PRE", name: "Whole-house pre-filter", nameZh: "全屋前置过滤器", category: "whole_house", listPrice: 799, costRate: 0.36, launchedOn: "2021-06-01", increase2026: 0, popularity: 3 },
+  { id: "P024", sku: "QY-C-OFFICE", name: "Office direct-drinking machine", nameZh: "办公直饮机", category: "commercial", listPrice: 6800, costRate: 0.44, launchedOn: "2020-01-01", increase2026: 0.03, popularity: 4 },
+  { id: "P025", sku: "QY-C-RO1T", name: "Commercial RO system 1 t/h", nameZh: "商用RO纯水设备 1吨/时", category: "commercial", listPrice: 28800, costRate: 0.45, launchedOn: "2020-01-01", increase2026: 0, popularity: 2 },
+  { id: "P026", sku: "QY-C-RO2T", name: "Commercial RO system 2 t/h", nameZh: "商用RO纯水设备 2吨/时", category: "commercial", listPrice: 46800, costRate: 0.46, launchedOn: "2022-01-01", increase2026: 0, popularity: 1 },
+  { id: "P027", sku: "QY-C-SCHOOL", name: "School drinking station", nameZh: "校园直饮水站", category: "commercial", listPrice: 12800, costRate: 0.44, launchedOn: "2021-08-01", increase2026: 0.03, popularity: 2 },
+  { id: "P028", sku: "QY-F-C-MEM", name: "Commercial RO membrane", nameZh: "商用RO膜", category: "commercial_filter", listPrice: 1280, costRate: 0.36, launchedOn: "2020-01-01", increase2026: 0.03, popularity: 3 },
+  { id: "P029", sku: "QY-F-C-SET", name: "Commercial filter set", nameZh: "商用滤芯套装", category: "commercial_filter", listPrice: 680, costRate: 0.34, launchedOn: "2020-01-01", increase2026: 0.03, popularity: 5 },
+  { id: "P030", sku: "QY-A-TDS", name: "TDS test pen", nameZh: "TDS检测笔", category: "accessory", listPrice: 39, costRate: 0.35, launchedOn: "2019-01-01", increase2026: 0, popularity: 3 },
+  { id: "P031", sku: "QY-A-FAUCET", name: "Dedicated purifier faucet", nameZh: "净水专用龙头", category: "accessory", listPrice: 159, costRate: 0.36, launchedOn: "2019-01-01", increase2026: 0, popularity: 2 },
+  { id: "P032", sku: "QY-A-KIT", name: "Installation kit", nameZh: "安装配件包", category: "accessory", listPrice: 99, costRate: 0.35, launchedOn: "2019-01-01", increase2026: 0, popularity: 2 },
+  { id: "P033", sku: "QY-A-BOTTLE", name: "Filter water bottle", nameZh: "过滤水杯", category: "accessory", listPrice: 129, costRate: 0.36, launchedOn: "2023-06-01", increase2026: 0, popularity: 3 },
+  { id: "P034", sku: "QY-A-PITCHER", name: "Filter pitcher", nameZh: "滤水壶", category: "accessory", listPrice: 169, costRate: 0.36, launchedOn: "2022-04-01", increase2026: 0, popularity: 3 },
 ];
 
 /** The product the below-floor partner dumps (a popular purifier). */

@@ -152,6 +152,13 @@ export const products: TableSpec = {
     { name: "product_id", type: "text" },
     { name: "sku", type: "text" },
     { name: "product_name", type: "text" },
+    {
+      name: "product_name_zh",
+      type: "text",
+      nullable: true,
+      example: "反渗透净水器 800G",
+      whenMissing: "the Chinese pages show the product's own name (product_name)",
+    },
     { name: "category", type: "text", nullable: true, whenMissing: "the product counts as `uncategorised`" },
     // a shop that keeps no costs leaves it empty: the warehouse then shows margins as unknown, never as 100%.
     // A cost per unit, to 4 decimals like prices (0.0075 a gram); cost of goods is rounded to the cent.

@@ -81,6 +81,7 @@ export function tinyCompany(): RawFixture {
         product_id: "PR-A",
         sku: "SKU-A",
         product_name: "Tea Set",
+        product_name_zh: " 茶具套装 ",
         category: "Kitchen",
         unit_cost: "40.00",
         launched_on: "2020-01-01",
