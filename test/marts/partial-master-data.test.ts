@@ -9,7 +9,7 @@ import { ModelTestFailedError } from "../../pipelines/transform/build-warehouse.
 import { describeWarnings, type TestOutcome } from "../../pipelines/transform/model-tests.js";
 import type { RawFixture, RawRow } from "../transform/helpers/raw-database.js";
 import { buildFixture, type BuiltFixture } from "./helpers/build-fixture.js";
-import { webShopCompany } from "./helpers/web-shop-company.js";
+import { webShopCompany, withTeaHouseDistributor } from "./helpers/web-shop-company.js";
 
 const PRODUCT_TEST = "product_id relationships core.products.product_id";
 const CUSTOMER_TEST = "customer_id relationships core.customers.customer_id";
@@ -426,32 +426,7 @@ describe("when most lines name products the product export lacks", () => {
  * territory.
  */
 function shopWithCrmAndPartnerGaps(): RawFixture {
-  const fixture = shopWithGaps();
-  fixture["order_system.channels"]!.push({
-    channel_id: "CH-DIST",
-    channel_name: "Tea house distributors",
-    channel_type: "distributor",
-    is_online: false,
-    platform_fee_rate: 0,
-    commission_rate: 0,
-    monthly_management_cost: "0.00",
-    launched_on: "2023-06-01",
-  });
-  fixture["order_system.partners"] = [
-    {
-      partner_id: "PA-1",
-      partner_name: "Huangpu Tea House",
-      channel_id: "CH-DIST",
-      home_region_id: "R-SH",
-      tier: "standard",
-      outlet_count: 1,
-      signed_on: "2023-06-01",
-      terminated_on: null,
-    },
-  ];
-  fixture["order_system.partner_territories"] = [
-    { partner_id: "PA-1", region_id: "R-SH", valid_from: "2023-06-01", valid_to: null },
-  ];
+  const fixture = withTeaHouseDistributor(shopWithGaps());
   const sale = (n: number, sku: string, region: string) => ({
     partner_id: "PA-1",
     sale_id: `S-${n}`,

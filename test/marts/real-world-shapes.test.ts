@@ -7,7 +7,7 @@ import { ModelTestFailedError } from "../../pipelines/transform/build-warehouse.
 import { describeWarnings, type TestOutcome } from "../../pipelines/transform/model-tests.js";
 import type { RawFixture, RawRow } from "../transform/helpers/raw-database.js";
 import { buildFixture, type BuiltFixture } from "./helpers/build-fixture.js";
-import { webShopCompany } from "./helpers/web-shop-company.js";
+import { webShopCompany, withTeaHouseDistributor } from "./helpers/web-shop-company.js";
 
 let built: BuiltFixture;
 const query = <T = Record<string, unknown>>(sql: string) => built.query<T>(sql);
@@ -326,29 +326,7 @@ describe("what still stops the publish", () => {
 
 describe("SKUs that differ only by case", () => {
   it("keeps both products and matches partner sales by exact spelling, leaving a third spelling unresolved", async () => {
-    const fixture = webShopCompany();
-    fixture["order_system.channels"]!.push({
-      channel_id: "CH-DIST",
-      channel_name: "Tea house distributors",
-      channel_type: "distributor",
-      is_online: false,
-      platform_fee_rate: 0,
-      commission_rate: 0,
-      monthly_management_cost: "0.00",
-      launched_on: "2023-06-01",
-    });
-    fixture["order_system.partners"] = [
-      {
-        partner_id: "PA-1",
-        partner_name: "Huangpu Tea House",
-        channel_id: "CH-DIST",
-        home_region_id: "R-SH",
-        tier: "standard",
-        outlet_count: 1,
-        signed_on: "2023-06-01",
-        terminated_on: null,
-      },
-    ];
+    const fixture = withTeaHouseDistributor(webShopCompany());
     const sale = (sale_id: string, sku: string) => ({
       partner_id: "PA-1",
       sale_id,

@@ -157,3 +157,36 @@ export function webShopCompany(): RawFixture {
     ],
   };
 }
+
+/**
+ * Adds a distributor channel with one partner, Huangpu Tea House (PA-1, home and territory Shanghai since 2023-06),
+ * to `fixture`: the seller of the partner-file tests' resales.
+ */
+export function withTeaHouseDistributor(fixture: RawFixture): RawFixture {
+  fixture["order_system.channels"]!.push({
+    channel_id: "CH-DIST",
+    channel_name: "Tea house distributors",
+    channel_type: "distributor",
+    is_online: false,
+    platform_fee_rate: 0,
+    commission_rate: 0,
+    monthly_management_cost: "0.00",
+    launched_on: "2023-06-01",
+  });
+  fixture["order_system.partners"] = [
+    {
+      partner_id: "PA-1",
+      partner_name: "Huangpu Tea House",
+      channel_id: "CH-DIST",
+      home_region_id: "R-SH",
+      tier: "standard",
+      outlet_count: 1,
+      signed_on: "2023-06-01",
+      terminated_on: null,
+    },
+  ];
+  fixture["order_system.partner_territories"] = [
+    { partner_id: "PA-1", region_id: "R-SH", valid_from: "2023-06-01", valid_to: null },
+  ];
+  return fixture;
+}
