@@ -8,10 +8,13 @@
  * lacks is known per file, so it is part of the statement, not of every row.
  */
 import {
+  decimalsCheckSql,
   duckdbTypeOf,
   FORMULA_IDENTIFIER_REASON,
   FORMULA_TRIGGERS,
   isIdentifierColumn,
+  MONEY_DECIMALS,
+  MONEY_DECIMALS_REASON,
   PRICE_DECIMALS,
   PRICE_DECIMALS_REASON,
   type ColumnSpec,
@@ -93,17 +96,16 @@ function checkColumn(table: TableSpec, column: ColumnSpec, missing: ReadonlySet<
       // The value quoted for operators; the published warehouse gets the reason without it (quarantine-reasons.ts).
       `${quoteLiteral(`${name}: not a ${column.type}`)} || ${quotedValueSql(v)}`,
     ]);
+    // the same rule as the records' contract (hasAtMostDecimals): the tolerance grows with the value
     if (column.type === "money") {
       checks.push([
-        `${value} is not null and abs(${value} * 100 - round(${value} * 100)) > 1e-6`,
-        quoteLiteral(`${name}: money with more than 2 decimals`),
+        `${value} is not null and ${decimalsCheckSql(value, MONEY_DECIMALS)}`,
+        quoteLiteral(`${name}: ${MONEY_DECIMALS_REASON}`),
       ]);
     }
     if (column.type === "price") {
-      // hasAtMostPriceDecimals in contracts/column-spec.ts: the tolerance grows with the value
-      const scaled = `(${value} * ${10 ** PRICE_DECIMALS})`;
       checks.push([
-        `${value} is not null and abs(${scaled} - round(${scaled})) >= greatest(1e-6, abs(${scaled}) * 1e-14)`,
+        `${value} is not null and ${decimalsCheckSql(value, PRICE_DECIMALS)}`,
         quoteLiteral(`${name}: ${PRICE_DECIMALS_REASON}`),
       ]);
     }

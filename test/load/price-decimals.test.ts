@@ -191,6 +191,47 @@ describe("a price list with 4-decimal prices loads", () => {
     });
   });
 
+  it("takes large amounts to the cent in records and files alike (a double holds them only approximately)", async () => {
+    // each of these came out more than 1e-6 off a whole number of cents as a double, and was once quarantined
+    const large = ["80876063549.10", "19483624032.06", "39222430116.91"];
+    const schema = recordSchema(rebatePolicies);
+    const policy = {
+      policy_id: "RP-1",
+      channel_id: "CH-1",
+      rebate_rate: 0.02,
+      valid_from: "2026-01-01",
+      valid_to: null,
+      updated_at: "2026-01-01T00:00:00Z",
+    };
+    for (const amount of large) {
+      expect(schema.safeParse({ ...policy, monthly_threshold: amount }).success, amount).toBe(true);
+      expect(schema.safeParse({ ...policy, monthly_threshold: Number(amount) }).success, amount).toBe(true);
+    }
+    expect(schema.safeParse({ ...policy, monthly_threshold: "80876063549.105" }).success).toBe(false);
+    const file = templateFile(rebatePolicies, [
+      ...large.map((amount, i) => `RP-${i},CH-1,${amount},0.02,2026-01-01,,`),
+      "RP-9,CH-1,80876063549.105,0.02,2026-01-01,,",
+    ]);
+    await withDatabase(join(dir, "large-amounts.duckdb"), async (c) => {
+      await ensureMetaSchema(c);
+      const loaded = await loadFileStream(c, "run-1", {
+        source: "order_system",
+        table: templateTable(rebatePolicies),
+        files: [file],
+        commentPrefix: "#",
+      });
+      expect(loaded).toMatchObject({ read: 4, loaded: 3, rejected: 1 });
+      const rows = await queryRows<{ t: string }>(
+        c,
+        "select monthly_threshold::varchar as t from order_system.rebate_policies order by policy_id",
+      );
+      expect(rows.map((r) => r.t)).toEqual(large);
+      expect(await queryRows(c, "select reason from meta.quarantine")).toEqual([
+        { reason: "monthly_threshold: money with more than 2 decimals" },
+      ]);
+    });
+  });
+
   it("from an XLSX file: numeric cells to 4 decimals land exactly, a fifth decimal is quarantined", async () => {
     const path = join(dir, "price_list.xlsx");
     const workbook = new ExcelJS.Workbook();

@@ -124,18 +124,28 @@ const finiteNumber = z.preprocess(
   z.number().finite(),
 );
 
+/** The decimals a `money` column keeps (DECIMAL(18,2)): amounts are to the cent. */
+export const MONEY_DECIMALS = 2;
+export const MONEY_DECIMALS_REASON = `money with more than ${MONEY_DECIMALS} decimals`;
 /** The decimals a `price` column keeps (DECIMAL(18,4)). */
 export const PRICE_DECIMALS = 4;
 export const PRICE_DECIMALS_REASON = `price with more than ${PRICE_DECIMALS} decimals`;
 
 /**
- * Whether a number is a price with at most 4 decimals. The tolerance grows with the value: a double holds a price
- * over a million only approximately (1234567.89 × 10,000 comes out 0.000002 off a whole number), and such a price
- * must pass as it does as money; a fifth decimal (0.00125) never does. The SQL check (sql-validation.ts) is the same.
+ * Whether a number has at most `decimals` decimals. The tolerance grows with the value: a double holds an amount
+ * over a million only approximately (1234567.89 × 10,000 comes out 0.000002 off a whole number, 123456789.01 × 100
+ * 0.000001 off), and such a value must pass; one more decimal (0.00125 for a price, 0.125 for money) never does.
+ * The SQL check (sql-validation.ts, decimalsCheckSql) is the same.
  */
-export function hasAtMostPriceDecimals(n: number): boolean {
-  const scaled = n * 10 ** PRICE_DECIMALS;
+export function hasAtMostDecimals(n: number, decimals: number): boolean {
+  const scaled = n * 10 ** decimals;
   return Math.abs(scaled - Math.round(scaled)) < Math.max(1e-6, Math.abs(scaled) * 1e-14);
+}
+
+/** hasAtMostDecimals as SQL, for a DOUBLE expression: true when the value has more decimals than `decimals`. */
+export function decimalsCheckSql(value: string, decimals: number): string {
+  const scaled = `(${value} * ${10 ** decimals})`;
+  return `abs(${scaled} - round(${scaled})) >= greatest(1e-6, abs(${scaled}) * 1e-14)`;
 }
 
 function zodForColumn(column: ColumnSpec, identifier: boolean): z.ZodType {
@@ -157,14 +167,11 @@ function zodForColumn(column: ColumnSpec, identifier: boolean): z.ZodType {
       break;
     case "money":
       // Money is kept to the cent; more decimals means the source is not what we think it is.
-      schema = finiteNumber.refine(
-        (n) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6,
-        "money with more than 2 decimals",
-      );
+      schema = finiteNumber.refine((n) => hasAtMostDecimals(n, MONEY_DECIMALS), MONEY_DECIMALS_REASON);
       break;
     case "price":
-      // A price per unit has at most 4 decimals (see hasAtMostPriceDecimals).
-      schema = finiteNumber.refine(hasAtMostPriceDecimals, PRICE_DECIMALS_REASON);
+      // A price per unit has at most 4 decimals (a web shop's 0.0125 a gram).
+      schema = finiteNumber.refine((n) => hasAtMostDecimals(n, PRICE_DECIMALS), PRICE_DECIMALS_REASON);
       break;
     case "date":
       schema = normaliseTemporal("date");
