@@ -197,6 +197,7 @@ async function publishDataQualityWarnings(connection: DuckDBConnection): Promise
         thresholds,
         array_to_string(sample_keys, ', ') as sample_keys,
         description,
+        description_zh,
         tests_file
     from ops.test_results
     where status = 'warn'

@@ -65,7 +65,7 @@ function describeIssue(issue: SpecIssue, prefix: readonly PropertyKey[] = []): s
       path[0] === "columns"
         ? "not_null, unique, accepted_values, relationships, accepted_range"
         : "unique, reconcile, expect_no_rows";
-    return `${path.map(String).join(".")}: not a test this runner knows (${kinds}; settings: severity, warn_if, error_if, description)`;
+    return `${path.map(String).join(".")}: not a test this runner knows (${kinds}; settings: severity, warn_if, error_if, description, description_zh)`;
   }
   return `${path.map(String).join(".") || "(top)"}: ${issue.message}`;
 }

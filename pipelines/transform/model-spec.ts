@@ -18,7 +18,8 @@
  *
  * Every test may carry settings, as dbt's test configs: `severity` (error, the default, stops the publish; warn
  * publishes and reports), `warn_if` / `error_if` (a threshold on the failing rows, ">100" rows or ">1%" of the
- * model's rows; default ">0") and a `description` (what the failing rows mean and what to do about them). A test
+ * model's rows; default ">0"), a `description` (what the failing rows mean and what to do about them) and a
+ * `description_zh` (the same in Chinese, for the Chinese data-quality page; it falls back to `description`). A test
  * written as one word (not_null, unique) takes them as its value; any other test takes them beside its own key.
  */
 import { z } from "zod";
@@ -38,6 +39,8 @@ const settingsShape = {
   warn_if: threshold.optional(),
   error_if: threshold.optional(),
   description: z.string().optional(),
+  /** The description in Chinese, shown on the Chinese data-quality page (which falls back to `description`). */
+  description_zh: z.string().optional(),
 };
 const settings = z.strictObject(settingsShape);
 export type TestSettings = z.infer<typeof settings>;
@@ -106,11 +109,12 @@ export type ModelSpec = z.infer<typeof modelSpecSchema>;
 /** The settings of a test, wherever the YAML put them (a one-word test has none). */
 export function testSettings(test: ColumnTest | ModelTest): TestSettings {
   if (typeof test === "string") return {};
-  const { severity, warn_if, error_if, description } = test as TestSettings;
+  const { severity, warn_if, error_if, description, description_zh } = test as TestSettings;
   return {
     ...(severity ? { severity } : {}),
     ...(warn_if ? { warn_if } : {}),
     ...(error_if ? { error_if } : {}),
     ...(description ? { description } : {}),
+    ...(description_zh ? { description_zh } : {}),
   };
 }

@@ -27,6 +27,8 @@ export interface TestOutcome {
   readonly thresholds: string;
   /** What the failing rows mean: the test's own description, else the column's, else the test's name. */
   readonly description: string;
+  /** The test's own description in Chinese (`description_zh`), if it has one. */
+  readonly descriptionZh: string | null;
   readonly sample: readonly Record<string, unknown>[];
   /** The key of each sample row (the model's key columns where the row has them, else its first column). */
   readonly sampleKeys: readonly string[];
@@ -38,6 +40,7 @@ interface CompiledTest {
   readonly sql: string;
   readonly settings: TestSettings;
   readonly description: string;
+  readonly descriptionZh: string | null;
   /** How a failing row is named in the sample keys (default: the model's key, else the first column). */
   readonly sampleKey?: (row: Record<string, unknown>) => string;
   /**
@@ -53,7 +56,7 @@ function compileColumnTest(
   table: string,
   column: string,
   test: ColumnTest,
-): Omit<CompiledTest, "settings" | "description"> {
+): Omit<CompiledTest, "settings" | "description" | "descriptionZh"> {
   const col = quoteIdent(column);
   if (test === "not_null" || (typeof test === "object" && "not_null" in test)) {
     return { name: `${column} not_null`, sql: `select * from ${table} where ${col} is null` };
@@ -94,7 +97,10 @@ function compileColumnTest(
   };
 }
 
-function compileModelTest(table: string, test: ModelTest): Omit<CompiledTest, "settings" | "description"> {
+function compileModelTest(
+  table: string,
+  test: ModelTest,
+): Omit<CompiledTest, "settings" | "description" | "descriptionZh"> {
   if ("unique" in test) {
     const cols = test.unique.map(quoteIdent).join(", ");
     return {
@@ -126,15 +132,25 @@ export function compileTests(model: ModelFile): CompiledTest[] {
       const compiled = compileColumnTest(table, column, test);
       const settings = testSettings(test);
       const description = settings.description ?? spec.description ?? `${model.id}: ${compiled.name}`;
-      tests.push({ ...compiled, settings, description: description.trim() });
+      tests.push({ ...compiled, settings, description: description.trim(), descriptionZh: chinese(settings) });
     }
   }
   for (const test of model.spec.tests) {
     const compiled = compileModelTest(table, test);
     const settings = testSettings(test);
-    tests.push({ ...compiled, settings, description: (settings.description ?? compiled.name).trim() });
+    tests.push({
+      ...compiled,
+      settings,
+      description: (settings.description ?? compiled.name).trim(),
+      descriptionZh: chinese(settings),
+    });
   }
   return tests;
+}
+
+/** A test's own Chinese description, trimmed; null when it has none. */
+function chinese(settings: TestSettings): string | null {
+  return settings.description_zh?.trim() || null;
 }
 
 /** The columns that identify a row of the model: its first unique test's. */
@@ -271,6 +287,7 @@ export async function runModelTests(
         modelRows: usedRows,
         thresholds,
         description: test.description,
+        descriptionZh: test.descriptionZh,
         sample,
         sampleKeys,
       });
@@ -327,7 +344,8 @@ export async function storeTestResults(
   await connection.run(`
     create or replace table ops.test_results (
       run_id varchar, model varchar, test varchar, severity varchar, status varchar, failing_rows bigint,
-      model_rows bigint, thresholds varchar, sample_keys varchar[], description varchar, tests_file varchar
+      model_rows bigint, thresholds varchar, sample_keys varchar[], description varchar,
+      description_zh varchar, tests_file varchar
     )
   `);
   if (!outcomes.length) return;
@@ -344,6 +362,7 @@ export async function storeTestResults(
       text(o.thresholds),
       `[${o.sampleKeys.map(text).join(", ")}]::varchar[]`,
       text(o.description),
+      text(o.descriptionZh),
       text(o.file.replace(/\.(sql|ts)$/, ".yml")),
     ].join(", "),
   );

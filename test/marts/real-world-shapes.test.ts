@@ -4,9 +4,11 @@
 // a test of severity error still stops the publish. Every expected number is computed here from the fixture's rows.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelTestFailedError } from "../../pipelines/transform/build-warehouse.js";
-import { describeWarnings, type TestOutcome } from "../../pipelines/transform/model-tests.js";
+import { discoverModels } from "../../pipelines/transform/model-files.js";
+import { compileTests, describeWarnings, type TestOutcome } from "../../pipelines/transform/model-tests.js";
+import { pageQuery } from "../helpers/page-query.js";
 import type { RawFixture, RawRow } from "../transform/helpers/raw-database.js";
-import { buildFixture, type BuiltFixture } from "./helpers/build-fixture.js";
+import { buildFixture, projectRoot, type BuiltFixture } from "./helpers/build-fixture.js";
 import { webShopCompany, withTeaHouseDistributor } from "./helpers/web-shop-company.js";
 
 let built: BuiltFixture;
@@ -139,6 +141,38 @@ describe("a web shop's export publishes", () => {
        from ops.test_results`,
     );
     expect(counts).toEqual({ tests: built.result.testsRun, errors: 0, passed: built.result.testsRun - rows.length });
+  });
+
+  it("publishes each warning's Chinese description from its YAML, and the Chinese data-quality page shows it", async () => {
+    const rows = await query<{ model: string; test: string; description: string; description_zh: string | null }>(
+      "select model, test, description, description_zh from marts.data_quality_warnings order by model, test",
+    );
+    expect(rows).toHaveLength(built.result.warnings.length);
+    // as written beside the test in the model's YAML
+    const written = new Map<string, string | null>();
+    for (const model of await discoverModels(projectRoot))
+      for (const test of compileTests(model)) written.set(`${model.id} :: ${test.name}`, test.descriptionZh);
+    for (const row of rows) {
+      expect(row.description_zh, `${row.model} :: ${row.test}`).toBe(written.get(`${row.model} :: ${row.test}`));
+      expect(row.description_zh, `${row.model} :: ${row.test}`).toMatch(/\p{Script=Han}/u);
+    }
+    // the shop's products without a unit cost
+    const noCost = rows.find((r) => r.model === "core.products" && r.test === "unit_cost not_null")!;
+    expect(noCost.description).toMatch(/^Products without a unit cost/);
+    expect(noCost.description_zh).toMatch(/^没有单位成本的产品：.*毛利/);
+
+    // the page's own query, as the Chinese and the English page run it
+    for (const [language, column] of [
+      ["zh", "description_zh"],
+      ["en", "description"],
+    ] as const) {
+      const shown = await query<{ model: string; test: string; description: string }>(
+        pageQuery("data-quality.md", "warnings", language),
+      );
+      expect(shown.map((r) => `${r.model} :: ${r.test} :: ${r.description}`).sort(), `the ${language} page`).toEqual(
+        rows.map((r) => `${r.model} :: ${r.test} :: ${r[column]}`).sort(),
+      );
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import {
 import { ModelCycleError } from "../../pipelines/transform/dag.js";
 import { ModelDefinitionError } from "../../pipelines/transform/model-files.js";
 import { queryFile } from "./helpers/raw-database.js";
+import { pageQuery } from "../helpers/page-query.js";
 import { withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../pipelines/shared/warehouse/meta-schema.js";
 
@@ -327,6 +328,63 @@ describe("test severity and thresholds", () => {
       { test: "no small sales", severity: "warn", status: "warn", failing_rows: 1, sample_keys: ["s1"] },
       { test: "sale_id unique", severity: "error", status: "pass", failing_rows: 0, sample_keys: [] },
     ]);
+  });
+
+  it("a warning's Chinese description is stored and published beside the English one; the Chinese data-quality page shows it, else the English", async () => {
+    const { buildPath, run } = build(
+      withTests([
+        "  amount:",
+        "    tests:",
+        "      - not_null:",
+        "          severity: warn",
+        "          description: Sales without an amount - fix them in the shop.",
+        "          description_zh: >",
+        "            没有金额的销售：请在店铺系统中补上金额。",
+        "tests:",
+        "  - expect_no_rows: { name: no small sales, sql: select * from core.sales where amount < 15 }",
+        "    severity: warn",
+      ]),
+    );
+    const result = await run();
+    expect(result.warnings.map((w) => [w.test, w.description, w.descriptionZh])).toEqual([
+      [
+        "amount not_null",
+        "Sales without an amount - fix them in the shop.",
+        "没有金额的销售：请在店铺系统中补上金额。",
+      ],
+      ["no small sales", "no small sales", null],
+    ]);
+    const expected = [
+      {
+        test: "amount not_null",
+        description: "Sales without an amount - fix them in the shop.",
+        description_zh: "没有金额的销售：请在店铺系统中补上金额。",
+      },
+      { test: "no small sales", description: "no small sales", description_zh: null },
+    ];
+    expect(
+      await queryFile(
+        buildPath,
+        "select test, description, description_zh from ops.test_results where status = 'warn' order by test",
+      ),
+    ).toEqual(expected);
+    expect(
+      await queryFile(
+        buildPath,
+        "select test, description, description_zh from marts.data_quality_warnings order by test",
+      ),
+    ).toEqual(expected);
+    // the page's own query, as each reader's page runs it
+    for (const [language, shown] of [
+      ["zh", ["没有金额的销售：请在店铺系统中补上金额。", "no small sales"]],
+      ["en", ["Sales without an amount - fix them in the shop.", "no small sales"]],
+    ] as const) {
+      const rows = await queryFile<{ test: string; description: string }>(
+        buildPath,
+        pageQuery("data-quality.md", "warnings", language),
+      );
+      expect(rows.sort((a, b) => a.test.localeCompare(b.test)).map((r) => r.description)).toEqual(shown);
+    }
   });
 
   it("error_if and warn_if thresholds, in rows or as a share of the model's rows, decide between error, warning and pass", async () => {
