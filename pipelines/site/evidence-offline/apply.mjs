@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes Evidence work with no network (and fixes upstream bugs that would publish wrong or missing numbers, or carry
-// a formula to a reader's spreadsheet), by changing files of two pinned Evidence packages. Run by the project's
-// `postinstall`; safe to run again at any time.
+// a formula to a reader's spreadsheet, and gives Chinese readers 万 / 亿 and Evidence's own words in Chinese), by
+// changing files of four pinned Evidence packages. Run by the project's `postinstall`; safe to run again at any time.
 //
 //   node pipelines/site/evidence-offline/apply.mjs [--package-root DIR] [--check]
 //   node pipelines/site/evidence-offline/apply.mjs --update-patches     (after editing a patched file in node_modules)
