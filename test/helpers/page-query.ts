@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { pickLanguage, type Language } from "../../pipelines/site/page-languages.js";
 import { REPO_ROOT } from "../support/paths.js";
 
-export function pageQuery(page: string, name: string, language: Language): string {
+export function runnablePageQuery(page: string, name: string, language: Language): string {
   const text = pickLanguage(readFileSync(join(REPO_ROOT, "reports", page), "utf8"), language, page);
   const block = new RegExp("```sql " + name + "\\n([\\s\\S]*?)\\n```").exec(text)?.[1];
   if (!block) throw new Error(`reports/${page} has no query named ${name}`);

@@ -4,6 +4,7 @@
 // by the SQL one. A fifth decimal is still quarantined, with the reason; amounts (`money`) stay to the cent.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
 import { recordSchema, type TableSpec } from "../../pipelines/shared/contracts/column-spec.js";
@@ -42,6 +43,25 @@ function templateFile(table: TableSpec, rows: string[]): string {
 }
 
 const templateTable = (table: TableSpec) => TEMPLATE_TABLES.find((t) => t.table.name === table.name)!.table;
+
+/** Loads a template file written by templateFile, as the refresh would. */
+const loadTemplate = (c: DuckDBConnection, table: TableSpec, file: string) =>
+  loadFileStream(c, "run-1", {
+    source: "order_system",
+    table: templateTable(table),
+    files: [file],
+    commentPrefix: "#",
+  });
+
+/** A rebate policy but for its money column, monthly_threshold. */
+const REBATE_POLICY = {
+  policy_id: "RP-1",
+  channel_id: "CH-1",
+  rebate_rate: 0.02,
+  valid_from: "2026-01-01",
+  valid_to: null,
+  updated_at: "2026-01-01T00:00:00Z",
+};
 
 describe("the price type in the contract", () => {
   it("takes prices and unit costs to 4 decimals as text or number, and refuses a fifth with the reason", () => {
@@ -89,16 +109,8 @@ describe("the price type in the contract", () => {
 
   it("leaves amounts to the cent: a money column still refuses a third decimal", () => {
     const schema = recordSchema(rebatePolicies);
-    const policy = {
-      policy_id: "RP-1",
-      channel_id: "CH-1",
-      rebate_rate: 0.02,
-      valid_from: "2026-01-01",
-      valid_to: null,
-      updated_at: "2026-01-01T00:00:00Z",
-    };
-    expect(schema.safeParse({ ...policy, monthly_threshold: "50000.00" }).success).toBe(true);
-    const parsed = schema.safeParse({ ...policy, monthly_threshold: "0.0125" });
+    expect(schema.safeParse({ ...REBATE_POLICY, monthly_threshold: "50000.00" }).success).toBe(true);
+    const parsed = schema.safeParse({ ...REBATE_POLICY, monthly_threshold: "0.0125" });
     expect(parsed.success).toBe(false);
     expect(describeZodError(parsed.error!)).toBe("monthly_threshold: money with more than 2 decimals");
   });
@@ -155,19 +167,9 @@ describe("a price list with 4-decimal prices loads", () => {
     ]);
     await withDatabase(join(dir, "templates.duckdb"), async (c) => {
       await ensureMetaSchema(c);
-      const loadPrices = await loadFileStream(c, "run-1", {
-        source: "order_system",
-        table: templateTable(priceList),
-        files: [prices],
-        commentPrefix: "#",
-      });
+      const loadPrices = await loadTemplate(c, priceList, prices);
       expect(loadPrices).toMatchObject({ read: 4, loaded: 3, rejected: 1 });
-      const loadCosts = await loadFileStream(c, "run-1", {
-        source: "order_system",
-        table: templateTable(products),
-        files: [costs],
-        commentPrefix: "#",
-      });
+      const loadCosts = await loadTemplate(c, products, costs);
       expect(loadCosts).toMatchObject({ read: 2, loaded: 1, rejected: 1 });
       expect(
         await queryRows(
@@ -195,31 +197,18 @@ describe("a price list with 4-decimal prices loads", () => {
     // each of these came out more than 1e-6 off a whole number of cents as a double, and was once quarantined
     const large = ["80876063549.10", "19483624032.06", "39222430116.91"];
     const schema = recordSchema(rebatePolicies);
-    const policy = {
-      policy_id: "RP-1",
-      channel_id: "CH-1",
-      rebate_rate: 0.02,
-      valid_from: "2026-01-01",
-      valid_to: null,
-      updated_at: "2026-01-01T00:00:00Z",
-    };
     for (const amount of large) {
-      expect(schema.safeParse({ ...policy, monthly_threshold: amount }).success, amount).toBe(true);
-      expect(schema.safeParse({ ...policy, monthly_threshold: Number(amount) }).success, amount).toBe(true);
+      expect(schema.safeParse({ ...REBATE_POLICY, monthly_threshold: amount }).success, amount).toBe(true);
+      expect(schema.safeParse({ ...REBATE_POLICY, monthly_threshold: Number(amount) }).success, amount).toBe(true);
     }
-    expect(schema.safeParse({ ...policy, monthly_threshold: "80876063549.105" }).success).toBe(false);
+    expect(schema.safeParse({ ...REBATE_POLICY, monthly_threshold: "80876063549.105" }).success).toBe(false);
     const file = templateFile(rebatePolicies, [
       ...large.map((amount, i) => `RP-${i},CH-1,${amount},0.02,2026-01-01,,`),
       "RP-9,CH-1,80876063549.105,0.02,2026-01-01,,",
     ]);
     await withDatabase(join(dir, "large-amounts.duckdb"), async (c) => {
       await ensureMetaSchema(c);
-      const loaded = await loadFileStream(c, "run-1", {
-        source: "order_system",
-        table: templateTable(rebatePolicies),
-        files: [file],
-        commentPrefix: "#",
-      });
+      const loaded = await loadTemplate(c, rebatePolicies, file);
       expect(loaded).toMatchObject({ read: 4, loaded: 3, rejected: 1 });
       const rows = await queryRows<{ t: string }>(
         c,

@@ -9,7 +9,15 @@ import { ModelTestFailedError } from "../../pipelines/transform/build-warehouse.
 import { describeWarnings, type TestOutcome } from "../../pipelines/transform/model-tests.js";
 import type { RawFixture, RawRow } from "../transform/helpers/raw-database.js";
 import { buildFixture, type BuiltFixture } from "./helpers/build-fixture.js";
-import { webShopCompany, withTeaHouseDistributor } from "./helpers/web-shop-company.js";
+import {
+  CHANNEL_REVENUE_BY_MART,
+  cents,
+  channelRevenueIn,
+  shopBooks,
+  webShopCompany,
+  withTeaHouseDistributor,
+  yuan,
+} from "./helpers/web-shop-company.js";
 
 const PRODUCT_TEST = "product_id relationships core.products.product_id";
 const CUSTOMER_TEST = "customer_id relationships core.customers.customer_id";
@@ -115,29 +123,20 @@ function shopWithGaps(): RawFixture {
   return fixture;
 }
 
-const cents = (value: RawRow[string] | undefined): number => Math.round(Number(value) * 100);
-const yuan = (value: number): string => (value / 100).toFixed(2);
-
-/** What every figure must come back to, from the fixture's own rows. */
+/** What every figure must come back to, from the fixture's own rows: the shop's books and its references' gaps. */
 function books(fixture: RawFixture) {
-  const orders = new Map(fixture["order_system.orders"]!.map((o) => [String(o["order_id"]), o]));
-  const lines = fixture["order_system.order_lines"]!;
-  const orderOf = (l: RawRow) => orders.get(String(l["order_id"]))!;
-  const completed = lines.filter((l) => orderOf(l)["status"] === "completed");
-  const revenueByChannel = new Map<string, number>();
-  for (const l of completed) {
-    const channel = String(orderOf(l)["channel_id"]);
-    revenueByChannel.set(channel, (revenueByChannel.get(channel) ?? 0) + cents(l["line_amount"]));
-  }
+  const { orders, lines, revenueByChannel } = shopBooks(fixture);
+  const byId = new Map(orders.map((o) => [String(o["order_id"]), o]));
+  const orderOf = (l: RawRow) => byId.get(String(l["order_id"]))!;
   const productIds = new Set(fixture["order_system.products"]!.map((p) => String(p["product_id"])));
   const customerIds = new Set(fixture["crm.customers"]!.map((c) => String(c["customer_id"])));
   const unknownCustomer = (o: RawRow) => o["customer_id"] !== null && !customerIds.has(String(o["customer_id"]));
   return {
-    orders: [...orders.values()],
+    orders,
     lines,
     revenueByChannel,
     linesOfUnknownProducts: lines.filter((l) => !productIds.has(String(l["product_id"]))),
-    ordersOfUnknownCustomers: [...orders.values()].filter(unknownCustomer),
+    ordersOfUnknownCustomers: orders.filter(unknownCustomer),
     linesOfUnknownCustomers: lines.filter((l) => unknownCustomer(orderOf(l))),
   };
 }
@@ -235,17 +234,7 @@ describe("a product or customer missing from the master data", () => {
   it("keeps their lines in every channel figure, to the cent", async () => {
     const { revenueByChannel } = books(shopWithGaps());
     const expected = Object.fromEntries([...revenueByChannel].sort().map(([channel, total]) => [channel, yuan(total)]));
-    for (const sql of [
-      "select channel_id, sum(revenue) as revenue from marts.channel_revenue_monthly group by all",
-      "select channel_id, sum(revenue) as revenue from marts.channel_performance_monthly group by all",
-      "select scope_id as channel_id, sum(revenue) as revenue from marts.channel_summary_monthly where scope_type = 'channel' group by all",
-      "select channel_id, revenue from marts.channel_economics",
-    ]) {
-      const rows = await query<{ channel_id: string; revenue: string }>(
-        `select channel_id, revenue::decimal(18, 2)::varchar as revenue from (${sql}) order by channel_id`,
-      );
-      expect(Object.fromEntries(rows.map((r) => [r.channel_id, r.revenue])), sql).toEqual(expected);
-    }
+    for (const sql of CHANNEL_REVENUE_BY_MART) expect(await channelRevenueIn(query, sql), sql).toEqual(expected);
     const [total] = await query<{ marts: string; core: string }>(
       `select (select sum(revenue) from marts.channel_revenue_monthly)::varchar as marts,
               (select sum(line_amount) from core.order_lines where is_completed)::varchar as core`,

@@ -6,10 +6,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelTestFailedError } from "../../pipelines/transform/build-warehouse.js";
 import { discoverModels } from "../../pipelines/transform/model-files.js";
 import { compileTests, describeWarnings, type TestOutcome } from "../../pipelines/transform/model-tests.js";
-import { pageQuery } from "../helpers/page-query.js";
-import type { RawFixture, RawRow } from "../transform/helpers/raw-database.js";
+import { runnablePageQuery } from "../helpers/page-query.js";
+import type { RawRow } from "../transform/helpers/raw-database.js";
 import { buildFixture, projectRoot, type BuiltFixture } from "./helpers/build-fixture.js";
-import { webShopCompany, withTeaHouseDistributor } from "./helpers/web-shop-company.js";
+import {
+  CHANNEL_REVENUE_BY_MART,
+  cents,
+  channelRevenueIn,
+  shopBooks,
+  webShopCompany,
+  withTeaHouseDistributor,
+  yuan,
+} from "./helpers/web-shop-company.js";
 
 let built: BuiltFixture;
 const query = <T = Record<string, unknown>>(sql: string) => built.query<T>(sql);
@@ -19,57 +27,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => built?.remove());
-
-/** Money as whole cents (the fixture writes amounts as text to the cent). */
-const cents = (value: RawRow[string] | undefined): number => Math.round(Number(value) * 100);
-const yuan = (value: number): string => (value / 100).toFixed(2);
-
-/** The fixture's own bookkeeping: what every figure must come back to. */
-function shopBooks(fixture: RawFixture = webShopCompany()) {
-  const orders = new Map(fixture["order_system.orders"]!.map((o) => [String(o["order_id"]), o]));
-  const lines = fixture["order_system.order_lines"]!;
-  const orderOf = (l: RawRow) => orders.get(String(l["order_id"]))!;
-  const completedLines = lines.filter((l) => orderOf(l)["status"] === "completed");
-  const sum = (rows: RawRow[], key: (l: RawRow) => string) => {
-    const out = new Map<string, number>();
-    for (const l of rows) out.set(key(l), (out.get(key(l)) ?? 0) + cents(l["line_amount"]));
-    return out;
-  };
-  const orderNet = sum(completedLines, (l) => String(l["order_id"]));
-  const purchases = [...orderNet].filter(([, net]) => net > 0).map(([id]) => orders.get(id)!);
-  const isGuest = (l: RawRow) => orderOf(l)["customer_id"] === null;
-  // a customer's revenue: their completed lines from their first purchase on
-  const firstPurchase = new Map<string, string>();
-  for (const o of purchases) {
-    const customer = o["customer_id"] as string | null;
-    if (customer && (!firstPurchase.has(customer) || String(o["ordered_at"]) < firstPurchase.get(customer)!))
-      firstPurchase.set(customer, String(o["ordered_at"]));
-  }
-  const customerLines = completedLines.filter((l) => {
-    const customer = orderOf(l)["customer_id"] as string | null;
-    return (
-      customer !== null &&
-      firstPurchase.has(customer) &&
-      String(orderOf(l)["ordered_at"]) >= firstPurchase.get(customer)!
-    );
-  });
-  const month = (l: RawRow) => `${String(orderOf(l)["ordered_at"]).slice(0, 7)}-01`;
-  return {
-    orders: [...orders.values()],
-    lines,
-    completedLines,
-    orderNet,
-    purchases,
-    revenueByChannel: sum(completedLines, (l) => String(orderOf(l)["channel_id"])),
-    guestRevenueByChannelMonth: sum(
-      completedLines.filter(isGuest),
-      (l) => `${String(orderOf(l)["channel_id"])} ${month(l)}`,
-    ),
-    guestRevenue: completedLines.filter(isGuest).reduce((n, l) => n + cents(l["line_amount"]), 0),
-    customerRevenue: sum(customerLines, (l) => String(orderOf(l)["customer_id"])),
-    guestOrderIds: [...orders.values()].filter((o) => o["customer_id"] === null).map((o) => String(o["order_id"])),
-  };
-}
 
 describe("a web shop's export publishes", () => {
   it("builds every model with no failing test of severity error", () => {
@@ -167,7 +124,7 @@ describe("a web shop's export publishes", () => {
       ["en", "description"],
     ] as const) {
       const shown = await query<{ model: string; test: string; description: string }>(
-        pageQuery("data-quality.md", "warnings", language),
+        runnablePageQuery("data-quality.md", "warnings", language),
       );
       expect(shown.map((r) => `${r.model} :: ${r.test} :: ${r.description}`).sort(), `the ${language} page`).toEqual(
         rows.map((r) => `${r.model} :: ${r.test} :: ${r[column]}`).sort(),
@@ -181,16 +138,11 @@ describe("revenue reconciles to the shop's own lines to the cent", () => {
     const { revenueByChannel } = shopBooks();
     const expected = Object.fromEntries([...revenueByChannel].sort().map(([channel, total]) => [channel, yuan(total)]));
     for (const sql of [
-      "select channel_id, sum(revenue) as revenue from marts.channel_revenue_monthly group by all",
-      "select channel_id, sum(revenue) as revenue from marts.channel_performance_monthly group by all",
-      "select scope_id as channel_id, sum(revenue) as revenue from marts.channel_summary_monthly where scope_type = 'channel' group by all",
-      "select channel_id, revenue from marts.channel_economics",
+      ...CHANNEL_REVENUE_BY_MART,
+      // every line of this shop's channels is a guest's or a customer's: the guests' mart has them all too
       "select channel_id, sum(revenue) as revenue from marts.guest_revenue_monthly group by all",
     ]) {
-      const rows = await query<{ channel_id: string; revenue: string }>(
-        `select channel_id, revenue::decimal(18, 2)::varchar as revenue from (${sql}) order by channel_id`,
-      );
-      expect(Object.fromEntries(rows.map((r) => [r.channel_id, r.revenue])), sql).toEqual(expected);
+      expect(await channelRevenueIn(query, sql), sql).toEqual(expected);
     }
   });
 

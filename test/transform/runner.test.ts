@@ -12,7 +12,7 @@ import {
 import { ModelCycleError } from "../../pipelines/transform/dag.js";
 import { ModelDefinitionError } from "../../pipelines/transform/model-files.js";
 import { queryFile } from "./helpers/raw-database.js";
-import { pageQuery } from "../helpers/page-query.js";
+import { runnablePageQuery } from "../helpers/page-query.js";
 import { withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../pipelines/shared/warehouse/meta-schema.js";
 
@@ -381,7 +381,7 @@ describe("test severity and thresholds", () => {
     ] as const) {
       const rows = await queryFile<{ test: string; description: string }>(
         buildPath,
-        pageQuery("data-quality.md", "warnings", language),
+        runnablePageQuery("data-quality.md", "warnings", language),
       );
       expect(rows.sort((a, b) => a.test.localeCompare(b.test)).map((r) => r.description)).toEqual(shown);
     }

@@ -190,3 +190,73 @@ export function withTeaHouseDistributor(fixture: RawFixture): RawFixture {
   ];
   return fixture;
 }
+
+/** Money as whole cents (the fixture writes amounts as text to the cent). */
+export const cents = (value: RawRow[string] | undefined): number => Math.round(Number(value) * 100);
+export const yuan = (value: number): string => (value / 100).toFixed(2);
+
+/** The fixture's own bookkeeping: what every figure must come back to. */
+export function shopBooks(fixture: RawFixture = webShopCompany()) {
+  const orders = new Map(fixture["order_system.orders"]!.map((o) => [String(o["order_id"]), o]));
+  const lines = fixture["order_system.order_lines"]!;
+  const orderOf = (l: RawRow) => orders.get(String(l["order_id"]))!;
+  const completedLines = lines.filter((l) => orderOf(l)["status"] === "completed");
+  const sum = (rows: RawRow[], key: (l: RawRow) => string) => {
+    const out = new Map<string, number>();
+    for (const l of rows) out.set(key(l), (out.get(key(l)) ?? 0) + cents(l["line_amount"]));
+    return out;
+  };
+  const orderNet = sum(completedLines, (l) => String(l["order_id"]));
+  const purchases = [...orderNet].filter(([, net]) => net > 0).map(([id]) => orders.get(id)!);
+  const isGuest = (l: RawRow) => orderOf(l)["customer_id"] === null;
+  // a customer's revenue: their completed lines from their first purchase on
+  const firstPurchase = new Map<string, string>();
+  for (const o of purchases) {
+    const customer = o["customer_id"] as string | null;
+    if (customer && (!firstPurchase.has(customer) || String(o["ordered_at"]) < firstPurchase.get(customer)!))
+      firstPurchase.set(customer, String(o["ordered_at"]));
+  }
+  const customerLines = completedLines.filter((l) => {
+    const customer = orderOf(l)["customer_id"] as string | null;
+    return (
+      customer !== null &&
+      firstPurchase.has(customer) &&
+      String(orderOf(l)["ordered_at"]) >= firstPurchase.get(customer)!
+    );
+  });
+  const month = (l: RawRow) => `${String(orderOf(l)["ordered_at"]).slice(0, 7)}-01`;
+  return {
+    orders: [...orders.values()],
+    lines,
+    completedLines,
+    orderNet,
+    purchases,
+    revenueByChannel: sum(completedLines, (l) => String(orderOf(l)["channel_id"])),
+    guestRevenueByChannelMonth: sum(
+      completedLines.filter(isGuest),
+      (l) => `${String(orderOf(l)["channel_id"])} ${month(l)}`,
+    ),
+    guestRevenue: completedLines.filter(isGuest).reduce((n, l) => n + cents(l["line_amount"]), 0),
+    customerRevenue: sum(customerLines, (l) => String(orderOf(l)["customer_id"])),
+    guestOrderIds: [...orders.values()].filter((o) => o["customer_id"] === null).map((o) => String(o["order_id"])),
+  };
+}
+
+/** Revenue per channel as each channel mart sums it (`channel_id`, `revenue`): all must equal the shop's books. */
+export const CHANNEL_REVENUE_BY_MART: readonly string[] = [
+  "select channel_id, sum(revenue) as revenue from marts.channel_revenue_monthly group by all",
+  "select channel_id, sum(revenue) as revenue from marts.channel_performance_monthly group by all",
+  "select scope_id as channel_id, sum(revenue) as revenue from marts.channel_summary_monthly where scope_type = 'channel' group by all",
+  "select channel_id, revenue from marts.channel_economics",
+];
+
+/** One of those sums, run on a built fixture: channel id to revenue to the cent. */
+export async function channelRevenueIn(
+  query: <T>(sql: string) => Promise<T[]>,
+  sql: string,
+): Promise<Record<string, string>> {
+  const rows = await query<{ channel_id: string; revenue: string }>(
+    `select channel_id, revenue::decimal(18, 2)::varchar as revenue from (${sql}) order by channel_id`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.channel_id, r.revenue]));
+}
