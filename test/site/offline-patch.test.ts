@@ -101,6 +101,7 @@ describe("apply.mjs", () => {
       "src/client-duckdb/browser.js",
       "src/client-duckdb/both.js",
       "src/build-parquet.js",
+      "src/cache-duckdb.js",
     ]);
     const installed = await fakePackage("as-installed");
     const root = await fakePackage("fresh", async (r) => {
@@ -211,6 +212,75 @@ describe("the installed @evidence-dev/universal-sql", () => {
       "is_open:boolean",
     ]);
     expect(() => client.query("select * from demo.no_such_table")).toThrow(/no_such_table/);
+
+    // Source tables are read into memory once (a view would decode the file on every query): the table outlives its
+    // file, and a new file (a preview's sources run again) is read again.
+    const rewritten = path.join(scratch, "orders.parquet");
+    await rm(rewritten);
+    expect(client.query("select count(*) as n from demo.orders").map((r) => ({ ...r }))).toEqual([{ n: 1 }]);
+    client.query(`COPY (select 'cn-west' as region from range(3)) TO '${file}' (FORMAT 'PARQUET')`);
+    await client.setParquetURLs({ demo: [rewritten] });
+    expect(client.query("select region, count(*) as n from demo.orders group by all").map((r) => ({ ...r }))).toEqual([
+      { region: "cn-west", n: 3 },
+    ]);
+  });
+
+  it("runs a query that another page already ran once per build, whatever Evidence names it", async () => {
+    // Evidence writes each query with a comment naming it and a random alias, so the same query on 124 pages ran
+    // 124 times; the prerender's cache (cache-duckdb.js, patched) now knows it by its SQL alone.
+    const entry = createRequire(import.meta.url).resolve("@evidence-dev/universal-sql");
+    const cache = (await import(pathToFileURL(path.join(path.dirname(entry), "cache-duckdb.js")).href)) as {
+      cache_for_hash(
+        sql: string,
+        data: unknown,
+        options: { route_hash: string; additional_hash: string; query_name: string; prerendering: boolean },
+      ): void;
+      get_arrow_if_sql_already_run(sql: string): { toArray(): Array<{ toJSON(): unknown }> } | null;
+      get_all_page_queries(route: string, additional: string): string;
+    };
+    // The apache-arrow instance cache-duckdb.js serialises with (it resolves it beside @duckdb/duckdb-wasm).
+    const arrow = createRequire(createRequire(import.meta.url).resolve("@duckdb/duckdb-wasm"))(
+      "apache-arrow",
+    ) as typeof import("apache-arrow");
+    const status = new arrow.Table({ as_of_date: arrow.vectorFromArray(["2026-10-31"], new arrow.Utf8()) });
+    const body = "SELECT * FROM (select as_of_date from warehouse.warehouse_status\n) AS";
+    const workDir = path.join(scratch, "prerender");
+    await mkdir(workDir, { recursive: true });
+    const cwd = process.cwd();
+    process.chdir(workDir); // the cache writes under ./.evidence-queries and ./.svelte-kit, as in a build
+    try {
+      cache.cache_for_hash(`---- Data warehouse_status 1rekbi4\n${body} "inputQuery-0Q"\n`, status, {
+        route_hash: "brief",
+        additional_hash: "none",
+        query_name: "warehouse_status_data",
+        prerendering: true,
+      });
+      const again = cache.get_arrow_if_sql_already_run(`---- Data status_on_other_page 9zz\n${body} "inputQuery-JN"\n`);
+      expect(again?.toArray().map((row) => row.toJSON())).toEqual([{ as_of_date: "2026-10-31" }]);
+      expect(
+        cache.get_arrow_if_sql_already_run(`---- Data x 1\n${body.replace("as_of_date", "1")} "inputQuery-JN"`),
+      ).toBe(null);
+
+      // A page's list of queries is written once the render yields; reading it first still sees every query.
+      cache.cache_for_hash(`---- Data other 2\nselect 2 "inputQuery-AB"`, status, {
+        route_hash: "brief",
+        additional_hash: "none",
+        query_name: "other_data",
+        prerendering: true,
+      });
+      expect(Object.keys(JSON.parse(cache.get_all_page_queries("brief", "none")) as object)).toEqual([
+        "warehouse_status_data",
+        "other_data",
+      ]);
+      await new Promise((resolve) => setImmediate(resolve));
+      const prerendered = JSON.parse(
+        await readFile(".svelte-kit/output/prerendered/dependencies/api/brief/none/all-queries.json", "utf8"),
+      ) as Record<string, string>;
+      expect(Object.keys(prerendered)).toEqual(["warehouse_status_data", "other_data"]);
+      expect(prerendered["other_data"]).toBe(prerendered["warehouse_status_data"]); // same rows, one file
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("has a browser client that loads source tables with parquet-wasm instead of DuckDB's parquet extension", async () => {

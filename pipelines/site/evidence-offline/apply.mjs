@@ -78,6 +78,13 @@ export const PATCHED_PACKAGES = [
         patch: "build-parquet.js.patch",
         upstreamSha256: "7376c2878449348d9f3a26f16446fc24e391545714a6be3764634fc10f9d64de",
       },
+      // Not about the network: build speed. The prerender's query cache recognises the same query on two pages,
+      // and writes each page's query list once per render step instead of after every query.
+      {
+        target: "src/cache-duckdb.js",
+        patch: "cache-duckdb.js.patch",
+        upstreamSha256: "8c6810f115df75b693e702711654ace92b748cf666d880e8e0ea55e05eb1e929",
+      },
       // Not upstream: what build-parquet.js stores of text a spreadsheet would run as a formula (CSV injection).
       {
         target: "src/spreadsheet-safe.js",

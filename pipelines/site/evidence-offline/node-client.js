@@ -18,7 +18,7 @@
 // @ts-expect-error -- installed beside universal-sql's own both.js, which has no types
 import { arrowTableToJSON } from "./both.js";
 import { createRequire } from "node:module";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort } from "node:worker_threads";
@@ -118,11 +118,19 @@ export function updateSearchPath(schemas) {
  */
 export async function emptyDbFs(_targetGlob) {}
 
+/** Source tables in memory: name -> the file, size and modification time they were read from. */
+const loadedTables = new Map();
+
 /**
- * Creates a view per source table over its parquet file(s).
+ * Loads each source table from its parquet file into memory, once per version of the file.
+ *
+ * A view over read_parquet would decode the file again on every query: a 124-page build runs about 8,000 of them, and
+ * that was 2.7 times slower than reading in-memory tables (measured). Source tables are small (the browser loads each
+ * whole), so holding them costs little. A file seen before with the same size and modification time is not read
+ * again; a re-run of `evidence sources` during a preview writes new files, which are reloaded.
  *
  * The template's +layout.js calls this with `{ addBasePath }` as second argument (the browser signature), the sdk
- * with a boolean `append`; both are accepted. Views are (re)created either way, so `append` changes nothing here.
+ * with a boolean `append`; both are accepted. Tables are (re)created either way, so `append` changes nothing here.
  *
  * @param {Record<string, string[]>} urls
  * @param {boolean | { append?: boolean }} [_append]
@@ -140,10 +148,12 @@ export async function setParquetURLs(urls, _append = false) {
         console.warn(`[evidence-offline] ${source}.${table}: parquet file not found (${file}); skipped`);
         continue;
       }
-      runSql(
-        `CREATE OR REPLACE VIEW ${sqlIdentifier(source)}.${sqlIdentifier(table)} AS ` +
-          `(SELECT * FROM read_parquet(${sqlString(file)}));`,
-      );
+      const { size, mtimeMs } = statSync(file);
+      const name = `${sqlIdentifier(source)}.${sqlIdentifier(table)}`;
+      const version = `${file}|${size}|${mtimeMs}`;
+      if (loadedTables.get(name) === version) continue;
+      runSql(`CREATE OR REPLACE TABLE ${name} AS (SELECT * FROM read_parquet(${sqlString(file)}));`);
+      loadedTables.set(name, version);
     }
   }
 }
