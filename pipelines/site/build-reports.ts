@@ -12,7 +12,15 @@ import { existsSync } from "node:fs";
 import { cp, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink } from "node:fs/promises";
 import path from "node:path";
 import { crashPoint } from "../shared/crash-points.js";
-import { evidenceEnv, runEvidence, startEvidence } from "./evidence-cli.js";
+import {
+  bundleKey,
+  bundleStateFile,
+  finishPrerenderedSite,
+  saveBundle,
+  savedBundle,
+  startPrerenderFromBundle,
+} from "./bundle-reuse.js";
+import { evidenceEnv, runEvidence, startEvidence, type EvidenceRun } from "./evidence-cli.js";
 import { prepareNumberFormats, readSiteTitle } from "./number-formats.js";
 import { LANGUAGES } from "./page-languages.js";
 import { lockWorkspace, prepareWorkspace, writeWorkspacePages } from "./workspace.js";
@@ -31,6 +39,11 @@ export interface BuildReportsOptions {
   pagesDir?: string;
   /** Workspace under .evidence-workspace/ to build in; defaults to "build". */
   workspaceName?: string;
+  /**
+   * Bundle the pages even when the last build's bundles could be reused (bundle-reuse.ts): only the data changed
+   * since then. Defaults to false.
+   */
+  fullBuild?: boolean;
 }
 
 /** A page query that failed while Evidence prerendered the site. */
@@ -73,7 +86,14 @@ export async function buildReports(options: BuildReportsOptions): Promise<void> 
   const workspace = await prepareWorkspace({ repoRoot, name: options.workspaceName ?? "build", pagesDir });
   const release = await lockWorkspace(workspace);
   try {
-    await buildInWorkspace(workspace, { warehousePath, outDir, pagesDir, repoRoot, log });
+    await buildInWorkspace(workspace, {
+      warehousePath,
+      outDir,
+      pagesDir,
+      repoRoot,
+      log,
+      fullBuild: options.fullBuild ?? false,
+    });
   } finally {
     await release();
   }
@@ -81,7 +101,14 @@ export async function buildReports(options: BuildReportsOptions): Promise<void> 
 
 async function buildInWorkspace(
   workspace: Workspace,
-  options: { warehousePath: string; outDir: string; pagesDir: string; repoRoot: string; log: (line: string) => void },
+  options: {
+    warehousePath: string;
+    outDir: string;
+    pagesDir: string;
+    repoRoot: string;
+    log: (line: string) => void;
+    fullBuild: boolean;
+  },
 ): Promise<void> {
   const { warehousePath, outDir, pagesDir, repoRoot, log } = options;
   const siteDir = path.join(workspace.dir, "build");
@@ -122,11 +149,30 @@ async function buildInWorkspace(
 
   started = Date.now();
   const pages = await pageCount(pagesDir);
-  log(
-    `[reports] evidence build (${pages.files} page files${pages.templated > 0 ? `, ${pages.templated} of them templated` : ""}, ` +
-      `each in ${LANGUAGES.length} languages)`,
-  );
-  const build = await talkingBuild(workspace, run, log);
+  const what =
+    `${pages.files} page files${pages.templated > 0 ? `, ${pages.templated} of them templated` : ""}, ` +
+    `each in ${LANGUAGES.length} languages`;
+  // Only the data changed since the last build here: prerender its bundles again (bundle-reuse.ts).
+  const key = await bundleKey(workspace, run.env, repoRoot);
+  const bundle = options.fullBuild ? null : savedBundle(workspace, key);
+  let build: { code: number; output: string[] };
+  if (bundle) {
+    log(
+      `[reports] pages, layout and Evidence unchanged since the last build: prerendering its bundles with this ` +
+        `data, no bundling (${what})`,
+    );
+    build = await talkingBuild(
+      workspace,
+      (talk) => startPrerenderFromBundle(workspace, bundle, { ...run, log: talk }),
+      log,
+    );
+    if (build.code === 0) await finishPrerenderedSite(workspace, run.env);
+  } else {
+    log(`[reports] evidence build (${what})`);
+    const env = { ...run.env, SITE_BUNDLE_STATE: bundleStateFile(workspace) };
+    await mkdir(path.dirname(env.SITE_BUNDLE_STATE), { recursive: true });
+    build = await talkingBuild(workspace, (talk) => startEvidence(["build"], { ...run, env, log: talk }), log);
+  }
   const broken = await brokenPageQueries(build.output, pagesDir, repoRoot);
   if (broken.length > 0) {
     const lines = broken.map(
@@ -151,6 +197,9 @@ async function buildInWorkspace(
   }
   const built = await countFiles(siteDir, ".html");
   log(`[reports] evidence build done in ${seconds(started)}: ${built} pages`);
+  if (!bundle && (await saveBundle(workspace, key))) {
+    log("[reports] bundles kept: the next build with the same pages only prerenders");
+  }
 
   await publish(siteDir, outDir);
   log(`[reports] site published to ${outDir}`);
@@ -166,28 +215,25 @@ const BROKEN_QUERY_GRACE_MS = 2_000;
 const EVIDENCE_PREVIEW_HINT = /Run npm run preview to preview/;
 
 /**
- * `evidence build`, talking: Evidence prints nothing for minutes while vite bundles and prerenders, so every
+ * `evidence build` (or a prerender from saved bundles, `start`), talking: Evidence prints nothing for minutes while vite bundles and prerenders, so every
  * HEARTBEAT_MS this says how long it has run and how many pages are prerendered so far. A broken page query stops the
  * build as soon as Evidence reports it (after a short grace for the rest of its message), instead of after every
  * other page has rendered. Evidence's hint to `npm run preview` is dropped: it names a command we do not have.
  */
 async function talkingBuild(
   workspace: Workspace,
-  run: { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) => void },
+  start: (log: (line: string) => void) => EvidenceRun | Promise<EvidenceRun>,
   log: (line: string) => void,
 ): Promise<{ code: number; output: string[] }> {
   const started = Date.now();
   let stopTimer: NodeJS.Timeout | undefined;
-  const evidence = startEvidence(["build"], {
-    ...run,
-    log: (line) => {
-      if (EVIDENCE_PREVIEW_HINT.test(line)) return;
-      run.log(line);
-      if (stopTimer === undefined && QUERY_ERROR.test(line)) {
-        log("[reports] a page query is broken: stopping the build");
-        stopTimer = setTimeout(() => evidence.stop("SIGTERM"), BROKEN_QUERY_GRACE_MS);
-      }
-    },
+  const evidence: EvidenceRun = await start((line) => {
+    if (EVIDENCE_PREVIEW_HINT.test(line)) return;
+    log(line);
+    if (stopTimer === undefined && QUERY_ERROR.test(line)) {
+      log("[reports] a page query is broken: stopping the build");
+      stopTimer = setTimeout(() => evidence.stop("SIGTERM"), BROKEN_QUERY_GRACE_MS);
+    }
   });
   // SvelteKit writes each prerendered page here before the adapter copies them into build/.
   const prerendered = path.join(workspace.dir, ".evidence", "template", ".svelte-kit", "output", "prerendered");

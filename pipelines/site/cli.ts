@@ -42,12 +42,14 @@ program
   .option("--warehouse <file>", "published DuckDB warehouse", DEFAULT_WAREHOUSE)
   .option("--out <dir>", "output directory", path.join(REPO_ROOT, "build"))
   .option("--workspace <name>", "Evidence workspace under .evidence-workspace/ (two builds at once need two)", "build")
-  .action(async (options: { warehouse: string; out: string; workspace: string }) => {
+  .option("--full-build", "bundle the pages even if only the data changed since the last build here")
+  .action(async (options: { warehouse: string; out: string; workspace: string; fullBuild?: boolean }) => {
     await buildReports({
       repoRoot: REPO_ROOT,
       warehousePath: path.resolve(options.warehouse),
       outDir: path.resolve(options.out),
       workspaceName: options.workspace,
+      fullBuild: options.fullBuild ?? false,
     });
   });
 

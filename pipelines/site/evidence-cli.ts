@@ -65,10 +65,19 @@ export function startEvidence(
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) => void },
 ): EvidenceRun {
+  return startNodeScript(evidenceCliPath(), args, options);
+}
+
+/** Starts `node <script> <args>` in `cwd` the way Evidence's CLI is run, streaming each output line to `log`. */
+export function startNodeScript(
+  script: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) => void },
+): EvidenceRun {
   // The watchdog stops the whole build if this process dies without cleaning up (SIGKILL, OOM killer): an
   // orphaned Evidence build would otherwise keep writing into the workspace the next refresh uses.
   const watchdog = pathToFileURL(fileURLToPath(new URL("./parent-watchdog.mjs", import.meta.url))).href;
-  const child = spawn(process.execPath, ["--import", watchdog, evidenceCliPath(), ...args], {
+  const child = spawn(process.execPath, ["--import", watchdog, script, ...args], {
     cwd: options.cwd,
     env: options.env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -42,6 +42,8 @@ export async function buildSharedSite(warehousePath: string): Promise<SharedSite
       warehousePath,
       outDir: siteDir,
       workspaceName: "tests-shared-site",
+      // Always a full build, whatever an earlier run left in the workspace: the tests are about what it makes.
+      fullBuild: true,
       log: (line) => log.push(line),
     });
   } catch (error) {
