@@ -302,6 +302,8 @@ export async function refreshStep(args: {
   templatesDir: string;
   fullRefresh: boolean;
   reports: boolean;
+  /** Bundle the pages even when the last build's bundles could be reused (what a first build or a page edit costs). */
+  fullReportsBuild?: boolean;
 }): Promise<RefreshTimes> {
   const config = configSchema.parse({
     data_dir: args.dataDir,
@@ -337,6 +339,7 @@ export async function refreshStep(args: {
         warehousePath: ctx.paths.publishedWarehouse,
         outDir: ctx.paths.siteDir,
         workspaceName: "bench",
+        fullBuild: args.fullReportsBuild ?? false,
         log: (line) => console.log(`  ${line}`),
       });
       log("✔ reports");
