@@ -10,6 +10,7 @@ import {
   describeChanges,
   findCachedBuild,
   logFor,
+  otherCachedBuilds,
   removeAbandoned,
   storeCachedBuild,
   type CacheInputs,
@@ -167,8 +168,12 @@ describe("the demo cache's folders", () => {
 
   it("keeps only the newest build of a variant, and leaves the other variant's alone", async () => {
     const cacheDir = tempDir("demo-cache-");
-    await storeCachedBuild(cacheDir, builtDataDir(), record("planted", "old"));
+    await storeCachedBuild(cacheDir, builtDataDir(), record("planted", "old", { "file:models/a.sql": "1" }));
     await storeCachedBuild(cacheDir, builtDataDir(), record("clean", "c1"));
+    // before the new build is stored, the old one is what it replaces, and says what changed since
+    const [previous] = otherCachedBuilds(cacheDir, "planted", "new");
+    expect(previous?.key).toBe("old");
+    expect(describeChanges(previous!.inputs, { "file:models/a.sql": "2" })).toBe("models/a.sql changed");
     await storeCachedBuild(cacheDir, builtDataDir(), record("planted", "new"));
     expect(readdirSync(cacheDir).sort()).toEqual(["clean-c1", "planted-new"]);
   });
