@@ -215,8 +215,9 @@ const BROKEN_QUERY_GRACE_MS = 2_000;
 const EVIDENCE_PREVIEW_HINT = /Run npm run preview to preview/;
 
 /**
- * `evidence build` (or a prerender from saved bundles, `start`), talking: Evidence prints nothing for minutes while vite bundles and prerenders, so every
- * HEARTBEAT_MS this says how long it has run and how many pages are prerendered so far. A broken page query stops the
+ * `evidence build` (or a prerender from saved bundles: whatever `start` starts), talking: Evidence prints nothing for
+ * minutes while vite bundles and prerenders, so every HEARTBEAT_MS this says how long it has run and how many pages
+ * are prerendered so far. A broken page query stops the
  * build as soon as Evidence reports it (after a short grace for the rest of its message), instead of after every
  * other page has rendered. Evidence's hint to `npm run preview` is dropped: it names a command we do not have.
  */

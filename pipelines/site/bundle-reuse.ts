@@ -51,8 +51,8 @@ export async function bundleKey(workspace: Workspace, env: NodeJS.ProcessEnv, re
   add("format", String(BUNDLE_FORMAT));
   add("node", process.version);
   for (const dir of [
-    path.join(workspace.dir, "pages"),
-    path.join(workspace.dir, "partials"),
+    workspace.languagePages.outPagesDir,
+    workspace.languagePages.outPartialsDir,
     path.join(workspace.dir, ".evidence", "customization"),
     EVIDENCE_CHANGES_DIR,
   ]) {

@@ -26,7 +26,11 @@ beforeAll(async () => {
   workspace = {
     dir: scratch,
     sourcesDir: path.join(scratch, "sources"),
-    languagePages: { pagesDir: "", outPagesDir: path.join(scratch, "pages"), outPartialsDir: "" },
+    languagePages: {
+      pagesDir: "",
+      outPagesDir: path.join(scratch, "pages"),
+      outPartialsDir: path.join(scratch, "partials"),
+    },
   } as Workspace;
   await write("pages/index.md", "# 渠道\n");
   await write("pages/en/index.md", "# Channels\n");
