@@ -123,7 +123,8 @@ export function demoCacheKey(inputs: CacheInputs): string {
 }
 
 /** What differs between two sets of inputs, for a person: "models/core/orders.sql, the DuckDB version". */
-export function describeChanges(before: CacheInputs, after: CacheInputs): string {
+export function describeChanges(before: CacheInputs | undefined, after: CacheInputs): string {
+  if (!before) return "the cached build records no inputs";
   const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
   const changed = names.filter((name) => before[name] !== after[name]);
   if (!changed.length) return "the cache format changed";
