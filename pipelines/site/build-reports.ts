@@ -165,13 +165,19 @@ async function buildInWorkspace(
       workspace,
       (talk) => startPrerenderFromBundle(workspace, bundle, { ...run, log: talk }),
       log,
+      "loading the saved bundles",
     );
     if (build.code === 0) await finishPrerenderedSite(workspace, run.env);
   } else {
     log(`[reports] evidence build (${what})`);
     const env = { ...run.env, SITE_BUNDLE_STATE: bundleStateFile(workspace) };
     await mkdir(path.dirname(env.SITE_BUNDLE_STATE), { recursive: true });
-    build = await talkingBuild(workspace, (talk) => startEvidence(["build"], { ...run, env, log: talk }), log);
+    build = await talkingBuild(
+      workspace,
+      (talk) => startEvidence(["build"], { ...run, env, log: talk }),
+      log,
+      "bundling",
+    );
   }
   const broken = await brokenPageQueries(build.output, pagesDir, repoRoot);
   if (broken.length > 0) {
@@ -225,6 +231,8 @@ async function talkingBuild(
   workspace: Workspace,
   start: (log: (line: string) => void) => EvidenceRun | Promise<EvidenceRun>,
   log: (line: string) => void,
+  /** What it is doing before the first page is prerendered. */
+  beforePages: string,
 ): Promise<{ code: number; output: string[] }> {
   const started = Date.now();
   let stopTimer: NodeJS.Timeout | undefined;
@@ -241,7 +249,7 @@ async function talkingBuild(
   const heartbeat = setInterval(() => {
     void countFiles(prerendered, ".html").then((done) =>
       log(
-        `[reports] evidence build: ${seconds(started)} so far${done > 0 ? `, ${done} pages prerendered` : ", bundling"}`,
+        `[reports] evidence build: ${seconds(started)} so far, ${done > 0 ? `${done} pages prerendered` : beforePages}`,
       ),
     );
   }, HEARTBEAT_MS);
