@@ -124,7 +124,8 @@ export async function pageTables(pagesDir: string, sourcesDir: string, partialsD
   const pages: PageTables[] = [];
   for (const file of await listFiles(pagesDir)) {
     if (!file.endsWith(".md")) continue;
-    let text = await readFile(path.join(pagesDir, file), "utf8");
+    let text = await readIfStillThere(path.join(pagesDir, file));
+    if (text === undefined) continue;
     // What the partials it includes read counts too (the freshness banner reads marts.source_freshness).
     for (const [, partial] of text.matchAll(/\{@partial\s+"([^"]+)"\s*\}/g)) {
       text += await readFile(path.join(partialsDir, partial!), "utf8").catch(() => "");
@@ -155,7 +156,8 @@ export async function publishedTables(sourcesDir: string): Promise<Map<string, s
   const published = new Map<string, string>();
   for (const file of await listFiles(sourcesDir)) {
     if (!file.endsWith(".sql")) continue;
-    const text = await readFile(path.join(sourcesDir, file), "utf8");
+    const text = await readIfStillThere(path.join(sourcesDir, file));
+    if (text === undefined) continue;
     const from = /\bfrom\s+([a-z_]+\.[a-z0-9_]+)/i.exec(text.replace(/--.*$/gm, ""));
     published.set(path.basename(file, ".sql"), from?.[1] ?? `warehouse.${path.basename(file, ".sql")}`);
   }
@@ -186,13 +188,14 @@ export async function writeLanguagePages(options: LanguagePagesOptions): Promise
   const pages = await listFiles(options.pagesDir);
   for (const relative of pages) {
     const source = path.join(options.pagesDir, relative);
+    const text = await readIfStillThere(source);
+    if (text === undefined) continue;
     if (!relative.endsWith(".md")) {
       // The layout and anything else beside the pages exist once, at the root (a second +layout.svelte under en/
       // would wrap every English page twice).
-      wanted.set(path.join(options.outPagesDir, relative), await readFile(source, "utf8"));
+      wanted.set(path.join(options.outPagesDir, relative), text);
       continue;
     }
-    const text = await readFile(source, "utf8");
     for (const language of LANGUAGES) {
       const target = path.join(options.outPagesDir, languageRoot(language), relative);
       wanted.set(target, localizePage(text, language, path.relative(path.dirname(options.pagesDir), source)));
@@ -210,7 +213,8 @@ export async function writeLanguagePages(options: LanguagePagesOptions): Promise
   }
   for (const relative of await listFiles(options.partialsDir)) {
     const source = path.join(options.partialsDir, relative);
-    const text = await readFile(source, "utf8");
+    const text = await readIfStillThere(source);
+    if (text === undefined) continue;
     for (const language of LANGUAGES) {
       // Every language's partials live in a folder of its own, the root language's too: a partial named like a
       // language would otherwise clash.
@@ -269,11 +273,31 @@ export function watchLanguagePages(options: LanguagePagesOptions, onError: (erro
   };
 }
 
-/** Files under `dir`, relative to it, skipping hidden files (editors' swap and lock files). */
+/**
+ * A file's text, or undefined when it was removed after it was listed: an editor's temporary file can come and go
+ * between the two, and the watcher runs again for its removal anyway.
+ */
+async function readIfStillThere(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Names editors give the short-lived files they leave beside the one being edited: backups (`page.md~`), Emacs's
+ * autosaves (`#page.md#`) and "safe write" temporaries (`page.md.123.tmp`, `page.md.tmp`, `page.md.swp`). Hidden
+ * files (vim's `.page.md.swp`, lock files) are skipped by the dot rule.
+ */
+const EDITOR_TEMPORARY = /(~|\.tmp|\.swp|\.swx|\.bak)$|^#.*#$/i;
+
+/** Files under `dir`, relative to it, skipping hidden files and editors' temporary files. */
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries
-    .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
+    .filter((entry) => entry.isFile() && !entry.name.startsWith(".") && !EDITOR_TEMPORARY.test(entry.name))
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
     .filter((relative) => !relative.split(path.sep).some((part) => part.startsWith(".")))
     .sort();

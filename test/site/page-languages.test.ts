@@ -160,6 +160,50 @@ describe("the workspace's pages", () => {
     ]);
   });
 
+  it("leave out editors' temporary files, and a file removed while they are written is not an error", async () => {
+    const source = path.join(scratch, "editing", "reports");
+    const partials = path.join(scratch, "editing", "partials");
+    const out = {
+      outPagesDir: path.join(scratch, "editing", "ws", "pages"),
+      outPartialsDir: path.join(scratch, "editing", "ws", "partials"),
+    };
+    await mkdir(path.join(source, "channels"), { recursive: true });
+    await mkdir(partials, { recursive: true });
+    await writeFile(path.join(source, "channels", "index.md"), "# [[渠道|Channels]]\n");
+    for (const name of ["index.md~", "#index.md#", "index.md.141.tmp", "index.md.swp", ".index.md.swp"]) {
+      await writeFile(path.join(source, "channels", name), "an editor's temporary file\n");
+    }
+    const options = { pagesDir: source, partialsDir: partials, ...out };
+    await writeLanguagePages(options);
+    expect((await readdir(out.outPagesDir, { recursive: true })).sort()).toEqual([
+      "channels",
+      "channels/index.md",
+      "en",
+      "en/channels",
+      "en/channels/index.md",
+    ]);
+
+    // Files with names no rule knows (vim's writability probe is a bare number) come and go while the pages are
+    // written: each one listed but gone before it is read is skipped, never an error that stops the preview.
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const probe = path.join(source, "channels", String(4900 + (i % 40)));
+        await writeFile(probe, "probe\n");
+        await rm(probe, { force: true });
+      }
+    })();
+    try {
+      for (let run = 0; run < 60; run++) await writeLanguagePages(options);
+    } finally {
+      churning = false;
+      await churn;
+    }
+    const left = await writeLanguagePages(options);
+    expect(left.pages).toBe(1);
+    expect((await readdir(out.outPagesDir, { recursive: true })).filter((f) => /\d{4}$/.test(f))).toEqual([]);
+  });
+
   it("every page of the repository has both versions with no pair left, and neither shows the other's words", async () => {
     const out = {
       outPagesDir: path.join(scratch, "repo", "pages"),
