@@ -233,7 +233,7 @@ function audienceFrontPage(audience: Audience, pages: PageTables[]): string {
     "hide_toc: true",
     "---",
     "",
-    '{@partial "freshness.md"}',
+    '{@partial "as-of.md"}',
     "",
     `[[本站只包含以下范围的数据：|This site holds the data of]] ${scope}[[。|, and nothing else.]]`,
     "",

@@ -26,4 +26,17 @@ describe("report pages", () => {
     const unordered = fromQueries.filter(({ tag }) => !/\sorder=/.test(tag)).map(({ file, tag }) => `${file}: ${tag}`);
     expect(unordered, "add order=<column> to these dropdowns").toEqual([]);
   });
+
+  it("say what date their data is as of, and how fresh it is, through the one as-of partial", async () => {
+    // Leadership reads the date a page's figures stand at before trusting them: every page shows it, worded the same
+    // way, with the stale-data warning beside it. One partial (pipelines/site/partials/as-of.md) holds the query,
+    // the warning and the sentence, so a page neither repeats nor rewords them.
+    const all = await pages();
+    const missing = all.filter(({ text }) => !text.includes('{@partial "as-of.md"}')).map(({ file }) => file);
+    expect(missing, 'add {@partial "as-of.md"} under the page\'s front matter').toEqual([]);
+    const ownCopy = all
+      .filter(({ text }) => /```sql (warehouse_status|freshness_status)\b|Data as of/.test(text))
+      .map(({ file }) => file);
+    expect(ownCopy, "these pages repeat what the as-of partial shows: remove their copy").toEqual([]);
+  });
 });

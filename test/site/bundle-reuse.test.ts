@@ -34,7 +34,7 @@ beforeAll(async () => {
   } as Workspace;
   await write("pages/index.md", "# 渠道\n");
   await write("pages/en/index.md", "# Channels\n");
-  await write("partials/zh/freshness.md", "新鲜度\n");
+  await write("partials/zh/as-of.md", "新鲜度\n");
   await write(".evidence/customization/custom-formatting.json", '{"customFormats":[]}');
   await write("evidence.config.yaml", "plugins: {}\n");
 });
@@ -56,8 +56,8 @@ describe("the key of a site's bundles", () => {
       ["a new page", () => write("pages/en/new.md", "x"), () => rm(path.join(scratch, "pages/en/new.md"))],
       [
         "a partial",
-        () => write("partials/zh/freshness.md", "过期\n"),
-        () => write("partials/zh/freshness.md", "新鲜度\n"),
+        () => write("partials/zh/as-of.md", "过期\n"),
+        () => write("partials/zh/as-of.md", "新鲜度\n"),
       ],
       [
         "the formats (currency)",

@@ -134,7 +134,7 @@ describe("the channel pages in the built site", () => {
         const text = await pageText(page);
         expect(text, page).toContain(title[language]);
         expect(text, page).toContain(language === "zh" ? `数据截至 ${manifest.as_of}` : `Data as of ${manifest.as_of}`);
-        // {@partial "freshness.md"} brings its query with it.
+        // {@partial "as-of.md"} brings its queries with it.
         await expect(pageQuery(page, "warehouse_status")).resolves.toHaveLength(1);
         await expect(pageQuery(page, "freshness_status")).resolves.toHaveLength(1);
       }

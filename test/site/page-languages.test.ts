@@ -73,7 +73,7 @@ describe("a pair", () => {
 describe("a page in each language", () => {
   const page = [
     '[[详见|See]] [[[术语表|the glossary]]](/channels/glossary) [[或|or]] <a href="/">[[首页|home]]</a>.',
-    '{@partial "freshness.md"}',
+    '{@partial "as-of.md"}',
     "<BigValue data={x} value=revenue fmt=money/> <BarChart yFmt=money2 y2Fmt='money' valueFmt=money/>",
     "[external](https://example.com/a) and [[[首页|home]]](/)",
   ].join("\n");
@@ -81,7 +81,7 @@ describe("a page in each language", () => {
   it("English: links to pages and partials move under /en, external links and money do not change", () => {
     const en = localizePage(page, "en");
     expect(en).toContain('See [the glossary](/en/channels/glossary) or <a href="/en">home</a>.');
-    expect(en).toContain('{@partial "en/freshness.md"}');
+    expect(en).toContain('{@partial "en/as-of.md"}');
     expect(en).toContain("fmt=money/> <BarChart yFmt=money2 y2Fmt='money' valueFmt=money/>");
     expect(en).toContain("[external](https://example.com/a) and [home](/en)");
   });
@@ -89,7 +89,7 @@ describe("a page in each language", () => {
   it("Chinese: links stay, partials are the Chinese ones, money (not money2) is in 万 / 亿", () => {
     const zh = localizePage(page, "zh");
     expect(zh).toContain('详见 [术语表](/channels/glossary) 或 <a href="/">首页</a>.');
-    expect(zh).toContain('{@partial "zh/freshness.md"}');
+    expect(zh).toContain('{@partial "zh/as-of.md"}');
     expect(zh).toContain("fmt=moneycn/> <BarChart yFmt=money2 y2Fmt='moneycn' valueFmt=moneycn/>");
   });
 });
