@@ -54,11 +54,7 @@ describe("the key of a site's bundles", () => {
         () => write("pages/en/index.md", "# Channels\n"),
       ],
       ["a new page", () => write("pages/en/new.md", "x"), () => rm(path.join(scratch, "pages/en/new.md"))],
-      [
-        "a partial",
-        () => write("partials/zh/as-of.md", "过期\n"),
-        () => write("partials/zh/as-of.md", "新鲜度\n"),
-      ],
+      ["a partial", () => write("partials/zh/as-of.md", "过期\n"), () => write("partials/zh/as-of.md", "新鲜度\n")],
       [
         "the formats (currency)",
         () => write(".evidence/customization/custom-formatting.json", '{"customFormats":[{"formatTag":"money"}]}'),
