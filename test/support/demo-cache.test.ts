@@ -1,10 +1,11 @@
 // The demo warehouses' cache (demo-cache.ts): its key follows every input of a build, and only a complete cached
 // build is ever used.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp-dir.js";
 import {
+  DEMO_BUILD_SKIPPED,
   demoCacheInputs,
   demoCacheKey,
   describeChanges,
@@ -88,7 +89,7 @@ describe("the demo cache's key", () => {
     expect(new Set(seen).size).toBe(seen.length - 1);
   });
 
-  it("covers every file of pipelines/ and models/, the lockfile and the running Node and DuckDB", () => {
+  it("covers the files of pipelines/ a refresh runs, models/, the lockfile and the running Node and DuckDB", () => {
     const inputs = demoCacheInputs({ root: REPO_ROOT, settings: SETTINGS });
     const files = Object.keys(inputs).filter((name) => name.startsWith("file:"));
     expect(files).toContain("file:package-lock.json");
@@ -96,6 +97,30 @@ describe("the demo cache's key", () => {
     expect(files).toContain("file:pipelines/orchestrate/refresh.ts");
     expect(files).toContain("file:models/marts/warehouse_status.sql");
     expect(files.filter((f) => f.startsWith("file:models/")).length).toBeGreaterThan(100);
+    // The report site's build and the bench never run in a refresh without reports; the brief's number units do.
+    expect(files.filter((f) => f.startsWith("file:pipelines/site/"))).toEqual([
+      "file:pipelines/site/evidence-offline/chinese-units.js",
+    ]);
+    expect(files.filter((f) => f.startsWith("file:pipelines/dev-tools/"))).toEqual([]);
+  });
+
+  it("leaves out only code a refresh without reports never imports", () => {
+    // What the rest of pipelines/ imports statically from the skipped folders must be in the key; the refresh reaches
+    // the site's build through dynamic imports, run only when it builds reports.
+    const imported: string[] = [];
+    for (const file of readdirSync(path.join(REPO_ROOT, "pipelines"), { recursive: true, encoding: "utf8" })) {
+      const relative = `pipelines/${file}`;
+      if (!/\.(ts|js|mjs)$/.test(file) || DEMO_BUILD_SKIPPED.some((skipped) => relative.startsWith(`${skipped}/`)))
+        continue;
+      const text = readFileSync(path.join(REPO_ROOT, relative), "utf8");
+      for (const [, target] of text.matchAll(/^import\s[^;]*?from\s+"(\.[^"]+)"/gm)) {
+        const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(relative), target!));
+        if (DEMO_BUILD_SKIPPED.some((skipped) => resolved.startsWith(`${skipped}/`))) imported.push(`file:${resolved}`);
+      }
+    }
+    expect(imported.length).toBeGreaterThan(0);
+    const inputs = demoCacheInputs({ root: REPO_ROOT, settings: SETTINGS });
+    expect(imported.filter((file) => !(file in inputs))).toEqual([]);
     expect(inputs["node"]).toBe(process.version);
     expect(inputs["duckdb"]).toMatch(/^v?\d+\.\d+/);
   });

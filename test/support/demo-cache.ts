@@ -3,7 +3,8 @@
  * is deterministic given its inputs, so a finished build is kept under data/test/demo-cache/<variant>-<key>/ and
  * reused while the key is the same. The key is a content hash of everything that decides the result:
  *
- * - every file under pipelines/ (generator, servers, extract, load, models runner, publish) and models/;
+ * - every file under pipelines/ (generator, servers, extract, load, models runner, publish) and models/, except the
+ *   report site's code and the dev tools (DEMO_BUILD_SKIPPED), which a refresh without reports never runs;
  * - package-lock.json (every dependency's exact version), the Node version and the DuckDB library version;
  * - the config the build passes (seed, scale, plants) and test/support/demo-build.ts, which passes it.
  *
@@ -33,6 +34,15 @@ export const DEMO_BUILD_INPUTS: readonly string[] = [
   "package-lock.json",
   "test/support/demo-build.ts",
 ];
+
+/**
+ * Folders under the inputs that a refresh without reports never runs: the report site's build (run only with reports)
+ * and the benchmark. Site edits are the everyday work of report authors: they must not rebuild the demo warehouses.
+ * The refresh does use one file of the site folder, the Chinese number units of the brief's robot messages: listed in
+ * DEMO_BUILD_KEPT.
+ */
+export const DEMO_BUILD_SKIPPED: readonly string[] = ["pipelines/site", "pipelines/dev-tools"];
+const DEMO_BUILD_KEPT: readonly string[] = ["pipelines/site/evidence-offline/chinese-units.js"];
 
 /** What decides a build: one entry per input file (`file:<path>`, its content's hash) and per setting. */
 export type CacheInputs = Readonly<Record<string, string>>;
@@ -95,7 +105,9 @@ export function demoCacheInputs(options: {
   const entries: Record<string, string> = {};
   for (const input of options.inputs ?? DEMO_BUILD_INPUTS) {
     const stat = statSync(path.join(options.root, input), { throwIfNoEntry: false });
-    const files = !stat ? [] : stat.isDirectory() ? filesUnder(options.root, input) : [input];
+    const files = (!stat ? [] : stat.isDirectory() ? filesUnder(options.root, input) : [input]).filter(
+      (file) => DEMO_BUILD_KEPT.includes(file) || !DEMO_BUILD_SKIPPED.some((skipped) => file.startsWith(`${skipped}/`)),
+    );
     if (!files.length) entries[`file:${input}`] = "absent";
     for (const file of files) entries[`file:${file}`] = sha256(readFileSync(path.join(options.root, file)));
   }
