@@ -23,7 +23,7 @@ import type { LoadResult } from "../shared/source-stream.js";
 import { buildWarehouse } from "../transform/build-warehouse.js";
 import { describeWarnings } from "../transform/model-tests.js";
 import { publishWarehouse } from "../publish/publish-warehouse.js";
-import { withDatabase } from "../shared/warehouse/duckdb.js";
+import { useDuckDBResources, withDatabase } from "../shared/warehouse/duckdb.js";
 import { checkSources, CheckFailedError, formatCheckReport, type CheckReport } from "./check.js";
 import { connectSources, type ConnectedSources } from "./connect-sources.js";
 import { checkSourceIdentities, SourceIdentityError } from "./source-identity.js";
@@ -49,6 +49,11 @@ export function runContext(
 ): RunContext {
   const paths = resolvePaths(projectRoot, config);
   mkdirSync(paths.dataDir, { recursive: true });
+  // Every database the run opens gets the config's memory limit, spill folder and threads.
+  useDuckDBResources({
+    ...config.duckdb,
+    temp_directory: config.duckdb.temp_directory && path.resolve(paths.dataDir, config.duckdb.temp_directory),
+  });
   return { config, paths, runId, log };
 }
 

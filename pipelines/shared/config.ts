@@ -218,6 +218,20 @@ const briefRobotSchema = z
   });
 export type BriefRobotConfig = z.infer<typeof briefRobotSchema>;
 
+/** DuckDB's resources for the refresh (see useDuckDBResources in warehouse/duckdb.ts). */
+const duckdbSchema = z.strictObject({
+  /** Memory DuckDB may use before it spills to disk, e.g. `4GB` (default: 80% of the machine's memory). */
+  memory_limit: z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$/i, "must be a size such as 4GB or 512MB")
+    .optional(),
+  /** Where DuckDB spills what does not fit (default: a `.tmp` folder beside each database); relative to data_dir. */
+  temp_directory: z.string().min(1).optional(),
+  /** Threads DuckDB runs (default: one per core). */
+  threads: z.number().int().positive().optional(),
+});
+export type DuckDBConfig = z.infer<typeof duckdbSchema>;
+
 export const configSchema = z.strictObject({
   /** The scheduler (`npm run schedule`). */
   schedule: scheduleSchema.default({
@@ -253,6 +267,8 @@ export const configSchema = z.strictObject({
   attribution: attributionSchema.default({ ...ATTRIBUTION_DEFAULTS }),
   /** The reporting currency (default CNY). */
   reporting: reportingSchema.default({ currency: { code: "CNY" }, audiences: [] }),
+  /** DuckDB's memory limit, spill folder and threads; DuckDB's defaults when absent. */
+  duckdb: duckdbSchema.default({}),
   /** Folder for the raw database, the published warehouse and the demo's generated sources. */
   data_dir: z.string().default("data"),
   /** Where the report site is published (a link to the current complete site). */

@@ -1,4 +1,5 @@
-// The config file's `risks:` (the risk register's thresholds and prepared responses) and `attribution:` sections: their
+// The config file's `risks:` (the risk register's thresholds and prepared responses), `attribution:` and `duckdb:`
+// (memory limit, spill folder, threads) sections: their
 // defaults when the file says nothing, overrides, the errors a mistake gets, and how the build hands them to the models
 // (ops.risk_settings, ops.attribution_settings) - with the defaults when a build is given none.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -6,7 +7,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ATTRIBUTION_DEFAULTS, ConfigError, configSchema, loadConfig } from "../../pipelines/shared/config.js";
 import { RISK_DEFAULTS, RISK_IDS, resolveRiskSettings } from "../../pipelines/shared/risk-settings.js";
-import { queryRows, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
+import { queryRows, useDuckDBResources, withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
+import { runContext } from "../../pipelines/orchestrate/refresh.js";
+import { REPO_ROOT } from "../support/paths.js";
 import { buildWarehouse } from "../../pipelines/transform/build-warehouse.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
@@ -164,6 +167,42 @@ describe("audiences: in the config file", () => {
         { name: "a", partners: ["PA0001"] },
       ]),
     ).toMatch(/two audiences have the same name/);
+  });
+});
+
+describe("duckdb: in the config file", () => {
+  it("applies the memory limit, spill folder (under data_dir) and threads to every database a run opens", async () => {
+    const config = load(
+      `data_dir: ${JSON.stringify(join(dir, "duckdb-data"))}\n` +
+        "duckdb:\n  memory_limit: 512MB\n  temp_directory: spill\n  threads: 1\n",
+    );
+    try {
+      runContext(REPO_ROOT, config, () => undefined);
+      const [settings] = await withDatabase(join(dir, "duckdb-settings.duckdb"), (c) =>
+        queryRows<{ memory: string; spill: string; threads: number }>(
+          c,
+          `select current_setting('memory_limit') as memory, current_setting('temp_directory') as spill,
+                  current_setting('threads') as threads`,
+        ),
+      );
+      // DuckDB reports the limit in its own units: 512MB is 488.2 MiB.
+      expect(settings?.memory).toBe("488.2 MiB");
+      expect(settings?.spill).toBe(join(dir, "duckdb-data", "spill"));
+      expect(Number(settings?.threads)).toBe(1);
+    } finally {
+      useDuckDBResources({});
+    }
+    // Unset again: DuckDB's own defaults (a thread per core, no fixed spill folder of ours).
+    const [defaults] = await withDatabase(":memory:", (c) =>
+      queryRows<{ spill: string }>(c, "select current_setting('temp_directory') as spill"),
+    );
+    expect(defaults?.spill).not.toContain("duckdb-data");
+  });
+
+  it("rejects a memory limit that is not a size, and threads that are not a positive whole number", () => {
+    const message = failure("duckdb:\n  memory_limit: lots\n  threads: 0\n");
+    expect(message).toMatch(/duckdb\.memory_limit: must be a size such as 4GB or 512MB/);
+    expect(message).toMatch(/duckdb\.threads: /);
   });
 });
 

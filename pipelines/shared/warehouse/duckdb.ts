@@ -23,6 +23,37 @@ export interface OpenOptions {
   readOnly?: boolean;
 }
 
+/**
+ * DuckDB's resource settings for every database this process opens (config `duckdb:`): how much memory it may use
+ * before it spills to disk, where it spills, and how many threads it runs. Unset, DuckDB's own defaults apply (80% of
+ * the machine's memory, a `.tmp` folder beside each database file, one thread per core).
+ */
+export interface DuckDBResourceSettings {
+  readonly memory_limit?: string | undefined;
+  readonly temp_directory?: string | undefined;
+  readonly threads?: number | undefined;
+}
+
+let resourceSettings: DuckDBResourceSettings = {};
+
+/**
+ * Sets the resource settings every later openDatabase uses (a run sets them once from its config). Process-wide on
+ * purpose: the refresh opens the raw database, the build and the published warehouse from many modules, and a limit
+ * that one of them forgot would be no limit.
+ */
+export function useDuckDBResources(settings: DuckDBResourceSettings): void {
+  resourceSettings = { ...settings };
+}
+
+/** The resource settings in force, as DuckDB's configuration options (strings). */
+function resourceOptions(): Record<string, string> {
+  const options: Record<string, string> = {};
+  if (resourceSettings.memory_limit) options["memory_limit"] = resourceSettings.memory_limit;
+  if (resourceSettings.temp_directory) options["temp_directory"] = resourceSettings.temp_directory;
+  if (resourceSettings.threads) options["threads"] = String(resourceSettings.threads);
+  return options;
+}
+
 export interface OpenDatabase {
   readonly instance: DuckDBInstance;
   readonly connection: DuckDBConnection;
@@ -33,7 +64,10 @@ export interface OpenDatabase {
 export async function openDatabase(path: string, options: OpenOptions = {}): Promise<OpenDatabase> {
   let instance: DuckDBInstance;
   try {
-    instance = await DuckDBInstance.create(path, options.readOnly ? { access_mode: "READ_ONLY" } : {});
+    instance = await DuckDBInstance.create(path, {
+      ...resourceOptions(),
+      ...(options.readOnly ? { access_mode: "READ_ONLY" } : {}),
+    });
   } catch (error) {
     throw new WarehouseOpenError(path, error);
   }
