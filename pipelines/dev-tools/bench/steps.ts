@@ -56,7 +56,8 @@ export function instrumentStatements(): void {
 
 /**
  * `--duckdb-memory-limit`: every DuckDB database the step opens gets this memory_limit, as DuckDB would give itself
- * on a smaller machine (80% of its RAM: 1.6GB on a 2 GB machine). The product sets no limit of its own.
+ * on a smaller machine (80% of its RAM: 1.6GB on a 2 GB machine). It applies to the plain-DuckDB baselines too, which
+ * a company's `duckdb.memory_limit` (config) does not reach.
  */
 export function limitDuckDBMemory(limit: string): void {
   const create = DuckDBInstance.create.bind(DuckDBInstance);
