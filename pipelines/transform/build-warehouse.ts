@@ -1,6 +1,7 @@
 /**
- * Builds a complete warehouse into a NEW DuckDB file: raw attached read-only, every model run in
- * dependency order as a table, every model test run and its outcome stored in ops.test_results.
+ * Builds a complete warehouse into a NEW DuckDB file: raw attached read-only, the models' shared SQL macros created
+ * (macros.ts), every model run in dependency order as a table, every model test run and its outcome stored in
+ * ops.test_results.
  * Only a build without a failing error-severity test is handed to publish (warnings are published
  * with it); the file being built is never the one readers have open.
  */
@@ -10,6 +11,7 @@ import { openDatabase, queryRows, quoteIdent, quoteLiteral } from "../shared/war
 import { ensureMetaSchema } from "../shared/warehouse/meta-schema.js";
 import { planModels, type PlannedModel } from "./dag.js";
 import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
+import { createMacros, dropMacros } from "./macros.js";
 import { describeFailures, runModelTests, storeTestResults, type TestOutcome } from "./model-tests.js";
 import { crashPoint } from "../shared/crash-points.js";
 import { modelProject } from "./typescript-model.js";
@@ -213,6 +215,8 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
   try {
     const connection = db.connection;
     await connection.run(`attach ${quoteLiteral(options.rawPath)} as raw (read_only)`);
+    // Before any model is planned or built: a model calling a macro is bound against it.
+    await createMacros(connection, options.projectRoot, options.modelsDir);
     const plan = await planModels(connection, models);
     const project = modelProject(options.projectRoot);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
@@ -246,6 +250,8 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     await publishDataQualityWarnings(connection);
     if (failures.length) throw new ModelTestFailedError(failures, warnings);
     crashPoint("models:tests-passed");
+    // The tables hold what the macros computed; the published file is data only.
+    await dropMacros(connection);
     await connection.run("detach raw");
     await connection.run("checkpoint");
     return { models: plan, testsRun: run, warnings };

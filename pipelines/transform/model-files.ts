@@ -1,10 +1,11 @@
 /**
  * Finding models: every `models/<layer>/**\/<name>.sql` (or `.ts`, see typescript-model.ts) is a
  * model named `<layer>.<name>` (the layer is the schema it is built in), with its tests and
- * documentation in `<name>.yml` beside it.
+ * documentation in `<name>.yml` beside it. `models/macros/` holds no models but the SQL macros they
+ * share (macros.ts).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
@@ -15,6 +16,9 @@ import { PermanentError } from "../shared/errors.js";
 /** Layers in the order data flows through them; a model lives in the schema named after its layer. */
 export const LAYERS = ["staging", "intermediate", "core", "marts", "reporting"] as const;
 export type Layer = (typeof LAYERS)[number];
+
+/** The folder of the models folder that holds the SQL macros models share, not models (see macros.ts). */
+export const MACRO_FOLDER = "macros";
 
 export interface ModelFile {
   /** `schema.name`, how other models and reports refer to it. */
@@ -36,8 +40,9 @@ export class ModelDefinitionError extends PermanentError {
   constructor(
     readonly file: string,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(`${file}: ${message}`);
+    super(`${file}: ${message}`, options);
     this.name = "ModelDefinitionError";
   }
 }
@@ -72,9 +77,11 @@ function describeIssue(issue: SpecIssue, prefix: readonly PropertyKey[] = []): s
 
 function modelFilesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
+  const macros = join(dir, MACRO_FOLDER);
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((entry) => entry.isFile() && (entry.name.endsWith(".sql") || /(?<!\.d)\.ts$/.test(entry.name)))
     .map((entry) => join(entry.parentPath, entry.name))
+    .filter((path) => !path.startsWith(macros + sep))
     .sort();
 }
 
@@ -91,7 +98,7 @@ export async function discoverModels(
     if (!LAYERS.includes(layer)) {
       throw new ModelDefinitionError(
         file,
-        `models must live under one of ${LAYERS.map((l) => `models/${l}/`).join(", ")}`,
+        `models must live under one of ${LAYERS.map((l) => `models/${l}/`).join(", ")} (and macros in models/${MACRO_FOLDER}/)`,
       );
     }
     const isScript = path.endsWith(".ts");

@@ -59,6 +59,20 @@ describe("the demo cache's key", () => {
     expect(describeChanges(before, after)).toBe("models/core/orders.sql changed");
   });
 
+  it("changes when a macro file the models call changes (models/macros/), and says which file", () => {
+    const root = project();
+    write(
+      root,
+      "models/macros/ratios.sql",
+      "create or replace macro macros.ratio_or_null(n, d) as n / nullif(d, 0);\n",
+    );
+    const before = inputsOf(root);
+    write(root, "models/macros/ratios.sql", "create or replace macro macros.ratio_or_null(n, d) as n / d;\n");
+    const after = inputsOf(root);
+    expect(demoCacheKey(after)).not.toBe(demoCacheKey(before));
+    expect(describeChanges(before, after)).toBe("models/macros/ratios.sql changed");
+  });
+
   it("changes with a pipeline file, a model added or removed, the lockfile, the build script and the settings", () => {
     const root = project();
     let previous = keyOf(root);

@@ -3,8 +3,9 @@
  * is deterministic given its inputs, so a finished build is kept under data/test/demo-cache/<variant>-<key>/ and
  * reused while the key is the same. The key is a content hash of everything that decides the result:
  *
- * - every file under pipelines/ (generator, servers, extract, load, models runner, publish) and models/, except the
- *   report site's code and the dev tools (DEMO_BUILD_SKIPPED), which a refresh without reports never runs;
+ * - every file under models/ (the macros in models/macros/ with the models) and pipelines/ (generator, servers,
+ *   extract, load, models runner, publish), except the report site's code and the dev tools (DEMO_BUILD_SKIPPED),
+ *   which a refresh without reports never runs;
  * - package-lock.json (every dependency's exact version), the Node version and the DuckDB library version;
  * - the config the build passes (seed, scale, plants) and test/support/demo-build.ts, which passes it.
  *

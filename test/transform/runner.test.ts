@@ -11,6 +11,7 @@ import {
 } from "../../pipelines/transform/build-warehouse.js";
 import { ModelCycleError } from "../../pipelines/transform/dag.js";
 import { ModelDefinitionError } from "../../pipelines/transform/model-files.js";
+import { MacroDefinitionError } from "../../pipelines/transform/macros.js";
 import { queryFile } from "./helpers/raw-database.js";
 import { runnablePageQuery } from "../helpers/page-query.js";
 import { withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
@@ -200,6 +201,85 @@ describe("errors name the file to fix", () => {
     expect(error).toBeInstanceOf(ModelDefinitionError);
     expect(error.message).toContain(join("models", "core", "x.yml"));
     expect(error.message).toContain("schema.table.column");
+  });
+});
+
+describe("SQL macros (models/macros/)", () => {
+  const withTax = {
+    "models/macros/money.sql": [
+      "-- an amount with 10% tax on it",
+      "create or replace macro macros.with_tax(amount) as amount * 1.1;",
+      "-- the tax on an amount: built on the macro before it",
+      "create or replace macro macros.tax_of(amount) as macros.with_tax(amount) - amount;",
+    ].join("\n"),
+  };
+
+  it("are created before any model, usable in models and their YAML tests, and dropped before publishing", async () => {
+    const { buildPath, run } = build({
+      ...stagingSales,
+      ...withTax,
+      "models/core/taxed_sales.sql": `-- grain: one row per sale\nselect sale_id, macros.with_tax(amount) as gross, macros.tax_of(amount) as tax from staging.stg_shop__sales`,
+      "models/core/taxed_sales.yml": [
+        "columns:",
+        "  sale_id:",
+        "    tests: [unique]",
+        "tests:",
+        "  - expect_no_rows:",
+        "      name: gross is the amount with tax",
+        "      sql: select * from core.taxed_sales where gross <> macros.with_tax(gross - tax)",
+      ].join("\n"),
+    });
+    const { models, testsRun } = await run();
+    // the macro folder holds no model
+    expect(models.map((p) => p.model.id)).toEqual(["staging.stg_shop__sales", "core.taxed_sales"]);
+    expect(models.find((p) => p.model.id === "core.taxed_sales")?.dependsOn).toEqual(["staging.stg_shop__sales"]);
+    expect(testsRun).toBe(4);
+    expect(
+      await queryFile(buildPath, "select sale_id, gross::varchar as gross, tax::varchar as tax from core.taxed_sales"),
+    ).toEqual([
+      { sale_id: "s1", gross: "11.000", tax: "1.000" },
+      { sale_id: "s2", gross: "2.750", tax: "0.250" },
+    ]);
+    // The tables hold the results; the file readers open has no macros, nor their schema.
+    expect(
+      await queryFile(
+        buildPath,
+        `select function_name from duckdb_functions() where not internal
+         union all select schema_name from duckdb_schemas() where schema_name = 'macros'`,
+      ),
+    ).toEqual([]);
+  });
+
+  it("a macro file that does not run is a MacroDefinitionError naming the file", async () => {
+    const error = await rejection(
+      build({
+        ...stagingSales,
+        ...withTax,
+        "models/macros/zz_broken.sql": "create or replace macro macros.half(amount) as amount / no_such_function(2);",
+      }).run(),
+    );
+    expect(error).toBeInstanceOf(MacroDefinitionError);
+    expect(error).toBeInstanceOf(ModelDefinitionError);
+    expect((error as MacroDefinitionError).file).toBe(join("models", "macros", "zz_broken.sql"));
+    expect(error.message).toContain(`${join("models", "macros", "zz_broken.sql")}: does not run`);
+    expect(error.message).toContain("no_such_function");
+  });
+
+  it("a macro file may create only scalar macros in the schema macros, each in one file", async () => {
+    for (const [sql, expected] of [
+      ["create or replace macro with_tax(amount) as amount * 1.1;", /creates the macro main\.with_tax/],
+      ["create or replace macro macros.sales() as table select 1 as one;", /creates the table macro macros\.sales/],
+      ["create table macros.rates as select 1.1 as rate;", /creates the table macros\.rates/],
+      [
+        "create or replace macro macros.with_tax(amount) as amount * 1.2;",
+        /redefines macros\.with_tax, already defined in models\/macros\/money\.sql/,
+      ],
+    ] as const) {
+      const error = await rejection(build({ ...stagingSales, ...withTax, "models/macros/other.sql": sql }).run());
+      expect(error, sql).toBeInstanceOf(MacroDefinitionError);
+      expect(error.message, sql).toContain(join("models", "macros", "other.sql"));
+      expect(error.message, sql).toMatch(expected);
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import { loadFileStream } from "../../load/file-loader.js";
 import { buildWarehouse } from "../../transform/build-warehouse.js";
 import { planModels } from "../../transform/dag.js";
 import { discoverModels, LAYERS } from "../../transform/model-files.js";
+import { createMacros, dropMacros } from "../../transform/macros.js";
 import { compileTests } from "../../transform/model-tests.js";
 import { modelProject } from "../../transform/typescript-model.js";
 import { buildReports } from "../../site/build-reports.js";
@@ -213,9 +214,9 @@ export async function buildRunnerStep(args: { projectRoot: string; rawPath: stri
 }
 
 /**
- * The same SQL with no runner: models planned before the clock starts, then for each in order
+ * The same SQL with no runner: models planned before the clock starts, then the macros and for each model in order
  * `create table … as <sql>` (the TypeScript model's own build), optionally followed by the very same test
- * queries, then detach, checkpoint and close like the runner.
+ * queries, then the macros dropped, detach, checkpoint and close like the runner.
  */
 export async function buildBareStep(args: {
   projectRoot: string;
@@ -228,7 +229,10 @@ export async function buildBareStep(args: {
   instrumentStatements();
   removeDatabase(args.buildPath);
   const models = await discoverModels(args.projectRoot);
-  const plan = await withDatabase(":memory:", (c) => planModels(c, models));
+  const plan = await withDatabase(":memory:", async (c) => {
+    await createMacros(c, args.projectRoot);
+    return planModels(c, models);
+  });
   const perModel = new Map<string, number>();
   const started = performance.now();
   const db = await openDatabase(args.buildPath);
@@ -238,6 +242,7 @@ export async function buildBareStep(args: {
   try {
     const c = db.connection;
     await c.run(`attach ${quoteLiteral(args.rawPath)} as raw (read_only)`);
+    await createMacros(c, args.projectRoot);
     for (const layer of LAYERS) await c.run(`create schema if not exists ${quoteIdent(layer)}`);
     // The runner's own tables (ops.*: load counts, freshness limits, …) are inputs of some models: copied as
     // the runner last wrote them, whichever they are.
@@ -268,6 +273,7 @@ export async function buildBareStep(args: {
         }
       }
     }
+    await dropMacros(c);
     await c.run("detach raw");
     await c.run("checkpoint");
   } finally {
