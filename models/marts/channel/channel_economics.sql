@@ -121,8 +121,8 @@ final as (
         coalesce(totals.months_charged, 0) as months_charged,
         totals.revenue / nullif(company.revenue, 0) as sales_share,
         totals.gross_margin / nullif(totals.revenue, 0) as gross_margin_rate,
-        totals.contribution_exact / nullif(totals.revenue, 0) as contribution_margin,
-        totals.contribution_exact / nullif(totals.channel_costs_exact, 0) as roi,
+        macros.contribution_margin(totals.contribution_exact, totals.revenue) as contribution_margin,
+        macros.return_on_channel_costs(totals.contribution_exact, totals.channel_costs_exact) as roi,
         (totals.revenue_last_12_months - totals.revenue_prior_12_months)
             / nullif(totals.revenue_prior_12_months, 0) as revenue_growth_last_12_months,
         rank() over (order by totals.contribution_exact desc nulls last) as contribution_rank,

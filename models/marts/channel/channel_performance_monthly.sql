@@ -84,8 +84,8 @@ final as (
         cells.contribution,
         cells.revenue / nullif(cells.company_revenue, 0) as sales_share,
         cells.gross_margin / nullif(cells.revenue, 0) as gross_margin_rate,
-        cells.contribution / nullif(cells.revenue, 0) as contribution_margin,
-        cells.contribution / nullif(cells.channel_costs, 0) as roi,
+        macros.contribution_margin(cells.contribution, cells.revenue) as contribution_margin,
+        macros.return_on_channel_costs(cells.contribution, cells.channel_costs) as roi,
         case when cells.has_previous_month then coalesce(cells.revenue_previous_month_cell, 0) end
             as revenue_previous_month,
         (cells.revenue - cells.revenue_previous_month_cell) / nullif(cells.revenue_previous_month_cell, 0)

@@ -161,8 +161,8 @@ final as (
         contribution,
         revenue / nullif(company_revenue, 0) as sales_share,
         gross_margin / nullif(revenue, 0) as gross_margin_rate,
-        contribution / nullif(revenue, 0) as contribution_margin,
-        contribution / nullif(channel_costs, 0) as roi,
+        macros.contribution_margin(contribution, revenue) as contribution_margin,
+        macros.return_on_channel_costs(contribution, channel_costs) as roi,
         case when previous_month_row = month - interval 1 month then revenue_previous_month_row end
             as revenue_previous_month,
         case

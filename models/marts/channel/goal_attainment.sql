@@ -70,7 +70,7 @@ revenue_by_day as (
 ),
 
 -- each revenue or online-share goal beside the days of its period and of the same window a year earlier (the seasonal
--- pace's), with whether the day's sales fall in the goal's scope: the scope rule is written once, here
+-- pace's), with whether the day's sales fall in the goal's scope (decided once per day here, by the shared scope rule)
 target_days as (
 
     select
@@ -84,11 +84,13 @@ target_days as (
         lines.ship_to_region_id,
         lines.is_online,
         lines.revenue,
-        channel_targets.scope_type = 'company'
-        or (channel_targets.scope_type = 'channel_type' and lines.channel_type = channel_targets.scope_id)
-        or (channel_targets.scope_type = 'channel' and lines.channel_id = channel_targets.scope_id)
-        or (channel_targets.scope_type = 'region' and lines.ship_to_region_id = channel_targets.scope_id)
-            as is_in_scope,
+        macros.in_goal_scope(
+            channel_targets.scope_type,
+            channel_targets.scope_id,
+            lines.channel_type,
+            lines.channel_id,
+            lines.ship_to_region_id
+        ) as is_in_scope,
         lines.order_date between channel_targets.period_start and channel_targets.measured_through as is_measured,
         lines.order_date between channel_targets.period_start - interval 1 year
         and channel_targets.period_end - interval 1 year as is_prior_window,
@@ -180,11 +182,12 @@ new_outlet_actuals as (
     inner join partners_activated
         on partners_activated.is_new_effective_outlet
         and partners_activated.effective_date between channel_targets.period_start and channel_targets.measured_through
-        and (
-            channel_targets.scope_type = 'company'
-            or (channel_targets.scope_type = 'channel_type' and partners_activated.channel_type = channel_targets.scope_id)
-            or (channel_targets.scope_type = 'channel' and partners_activated.channel_id = channel_targets.scope_id)
-            or (channel_targets.scope_type = 'region' and partners_activated.home_region_id = channel_targets.scope_id)
+        and macros.in_goal_scope(
+            channel_targets.scope_type,
+            channel_targets.scope_id,
+            partners_activated.channel_type,
+            partners_activated.channel_id,
+            partners_activated.home_region_id
         )
     where channel_targets.metric = 'new_outlets'
     group by all
@@ -208,6 +211,7 @@ covered_regions as (
         on partner_territories.partner_id = partners.partner_id
         and partners.signed_date <= channel_targets.measured_through
         and (partners.terminated_date is null or partners.terminated_date > channel_targets.measured_through)
+        -- not macros.in_goal_scope: a region goal takes partners of every channel, its region is checked on the territory
         and (
             channel_targets.scope_type in ('company', 'region')
             or (channel_targets.scope_type = 'channel_type' and partners.channel_type = channel_targets.scope_id)

@@ -73,11 +73,12 @@ in_scope_orders as (
     inner join customer_orders
         on customer_orders.is_purchase
         and customer_orders.order_date between crm_targets.period_start and crm_targets.measured_through
-        and (
-            crm_targets.scope_type = 'company'
-            or (crm_targets.scope_type = 'channel_type' and customer_orders.channel_type = crm_targets.scope_id)
-            or (crm_targets.scope_type = 'channel' and customer_orders.channel_id = crm_targets.scope_id)
-            or (crm_targets.scope_type = 'region' and customer_orders.ship_to_region_id = crm_targets.scope_id)
+        and macros.in_goal_scope(
+            crm_targets.scope_type,
+            crm_targets.scope_id,
+            customer_orders.channel_type,
+            customer_orders.channel_id,
+            customer_orders.ship_to_region_id
         )
     where crm_targets.metric = 'repeat_purchase_rate'
     group by all
@@ -108,11 +109,12 @@ aov_actuals as (
         on orders.is_completed
         and orders.line_count > 0
         and orders.order_date between crm_targets.period_start and crm_targets.measured_through
-        and (
-            crm_targets.scope_type = 'company'
-            or (crm_targets.scope_type = 'channel_type' and orders.channel_type = crm_targets.scope_id)
-            or (crm_targets.scope_type = 'channel' and orders.channel_id = crm_targets.scope_id)
-            or (crm_targets.scope_type = 'region' and orders.ship_to_region_id = crm_targets.scope_id)
+        and macros.in_goal_scope(
+            crm_targets.scope_type,
+            crm_targets.scope_id,
+            orders.channel_type,
+            orders.channel_id,
+            orders.ship_to_region_id
         )
     where crm_targets.metric = 'average_order_value'
     group by all
@@ -150,11 +152,12 @@ satisfaction_actuals as (
     left join profiles
         on surveys.customer_id = profiles.customer_id
     where crm_targets.metric = 'satisfaction_score'
-        and (
-            crm_targets.scope_type = 'company'
-            or (crm_targets.scope_type = 'channel_type' and channels.channel_type = crm_targets.scope_id)
-            or (crm_targets.scope_type = 'channel' and surveys.channel_id = crm_targets.scope_id)
-            or (crm_targets.scope_type = 'region' and profiles.region_id = crm_targets.scope_id)
+        and macros.in_goal_scope(
+            crm_targets.scope_type,
+            crm_targets.scope_id,
+            channels.channel_type,
+            surveys.channel_id,
+            profiles.region_id
         )
     group by all
 
@@ -174,11 +177,12 @@ referral_actuals as (
     where crm_targets.metric = 'referral_rate'
         -- referrals are recorded in the CRM: a customer it does not have (known from orders only) is in neither count
         and profiles.is_in_crm
-        and (
-            crm_targets.scope_type = 'company'
-            or (crm_targets.scope_type = 'channel_type' and channels.channel_type = crm_targets.scope_id)
-            or (crm_targets.scope_type = 'channel' and profiles.acquisition_channel_id = crm_targets.scope_id)
-            or (crm_targets.scope_type = 'region' and profiles.region_id = crm_targets.scope_id)
+        and macros.in_goal_scope(
+            crm_targets.scope_type,
+            crm_targets.scope_id,
+            channels.channel_type,
+            profiles.acquisition_channel_id,
+            profiles.region_id
         )
     group by all
 
