@@ -134,6 +134,9 @@ describe("the channel pages in the built site", () => {
         const text = await pageText(page);
         expect(text, page).toContain(title[language]);
         expect(text, page).toContain(language === "zh" ? `数据截至 ${manifest.as_of}` : `Data as of ${manifest.as_of}`);
+        // The date runs straight into the sentence, with no space before its punctuation ("2026-10-31 , the latest"
+        // until Evidence's Value was patched): the value's element ends with the value.
+        expect(await readFile(htmlFile(page), "utf8"), page).toContain(`>${manifest.as_of}</span>`);
         // {@partial "as-of.md"} brings its queries with it.
         await expect(pageQuery(page, "warehouse_status")).resolves.toHaveLength(1);
         await expect(pageQuery(page, "freshness_status")).resolves.toHaveLength(1);

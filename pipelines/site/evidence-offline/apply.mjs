@@ -193,6 +193,13 @@ export const PATCHED_PACKAGES = [
         patch: "ui-language/Value.svelte.patch",
         upstreamSha256: "f56362fdf6dcdc8f5aa1f6da88d89880a7dd19e0a03d4d65ffd0c720c3597c86",
       },
+      // Not about language: an inline value followed by punctuation showed a space before it ("2026-10-31 , the
+      // latest order date", "2026-12-07 。").
+      {
+        target: "dist/unsorted/viz/core/_Value.svelte",
+        patch: "_Value.svelte.patch",
+        upstreamSha256: "f8ee4cae1ff03fd5f93a472ea4b0dff92ce4aa00fdb86bc1d7624507f1f4cdc3",
+      },
     ],
   },
   {
