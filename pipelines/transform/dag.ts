@@ -1,7 +1,8 @@
 /**
  * Orders models so each runs after everything it reads. References are resolved against the
- * known models, the raw database and the runner's own `ops` tables; anything else is an error
- * naming the file, and so is a cycle (with the path around it).
+ * known models, the raw database and the runner's own `ops` tables (written before the first model
+ * runs, so they never delay one); anything else is an error naming the file, and so is a cycle
+ * (with the path around it).
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { tableReferences } from "./dependencies.js";
@@ -14,6 +15,8 @@ export interface PlannedModel {
   readonly dependsOn: readonly string[];
   /** Raw tables (`source.table`) this one reads. */
   readonly rawInputs: readonly string[];
+  /** The runner's own tables (`ops.name`, RUNNER_TABLES) this one reads. */
+  readonly runnerInputs: readonly string[];
 }
 
 export class ModelCycleError extends PermanentError {
@@ -26,8 +29,21 @@ export class ModelCycleError extends PermanentError {
   }
 }
 
-/** Schemas the runner itself provides in the warehouse being built. */
-const BUILT_IN_SCHEMAS = new Set(["ops"]);
+/**
+ * The tables the runner writes to `ops` before the first model runs (build-warehouse.ts): its bookkeeping, the
+ * configured settings, the plan itself and the metrics the models' YAML declares. Models may read these and no other
+ * `ops` table: the tests' results, say, are written after every model has run.
+ */
+export const RUNNER_TABLES: readonly string[] = [
+  "ops.build_context",
+  "ops.loads",
+  "ops.quarantine_summary",
+  "ops.freshness_limits",
+  "ops.risk_settings",
+  "ops.attribution_settings",
+  "ops.reporting_settings",
+  "ops.model_dependencies",
+];
 
 /** Resolves every model's references and returns the models in a valid run order. */
 export async function planModels(connection: DuckDBConnection, models: readonly ModelFile[]): Promise<PlannedModel[]> {
@@ -36,6 +52,7 @@ export async function planModels(connection: DuckDBConnection, models: readonly 
   for (const model of models) {
     const dependsOn = new Set<string>();
     const rawInputs = new Set<string>();
+    const runnerInputs = new Set<string>();
     for (const original of await tableReferences(connection, model)) {
       // DuckDB identifiers are case-insensitive; compare them that way.
       const ref = {
@@ -62,8 +79,15 @@ export async function planModels(connection: DuckDBConnection, models: readonly 
         }
         if (id === model.id) throw new ModelDefinitionError(model.file, `reads itself (${id})`);
         dependsOn.add(id);
-      } else if (!ref.catalog && BUILT_IN_SCHEMAS.has(ref.schema)) {
-        // provided by the runner
+      } else if (!ref.catalog && ref.schema === "ops") {
+        const id = `${ref.schema}.${ref.table}`;
+        if (!RUNNER_TABLES.includes(id)) {
+          throw new ModelDefinitionError(
+            model.file,
+            `reads ${id}, which the runner does not write before the models run (it writes ${RUNNER_TABLES.join(", ")})`,
+          );
+        }
+        runnerInputs.add(id);
       } else {
         throw new ModelDefinitionError(
           model.file,
@@ -71,7 +95,12 @@ export async function planModels(connection: DuckDBConnection, models: readonly 
         );
       }
     }
-    planned.set(model.id, { model, dependsOn: [...dependsOn].sort(), rawInputs: [...rawInputs].sort() });
+    planned.set(model.id, {
+      model,
+      dependsOn: [...dependsOn].sort(),
+      rawInputs: [...rawInputs].sort(),
+      runnerInputs: [...runnerInputs].sort(),
+    });
   }
   return topologicalOrder(planned);
 }

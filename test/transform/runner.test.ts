@@ -9,7 +9,7 @@ import {
   ModelTestFailedError,
   type BuildOptions,
 } from "../../pipelines/transform/build-warehouse.js";
-import { ModelCycleError } from "../../pipelines/transform/dag.js";
+import { ModelCycleError, RUNNER_TABLES } from "../../pipelines/transform/dag.js";
 import { ModelDefinitionError } from "../../pipelines/transform/model-files.js";
 import { MacroDefinitionError } from "../../pipelines/transform/macros.js";
 import { queryFile } from "./helpers/raw-database.js";
@@ -100,9 +100,29 @@ describe("run order", () => {
     // a CTE is not a dependency; ops is the runner's own
     expect(byId.get("core.aa_derived")?.dependsOn).toEqual(["core.zz_base"]);
     expect(byId.get("marts.aa_report")?.dependsOn).toEqual(["core.aa_derived", "core.zz_base"]);
+    expect(byId.get("marts.aa_report")?.runnerInputs).toEqual(["ops.build_context"]);
     expect(await queryFile(buildPath, "select total::varchar as total, sales, run_id from marts.aa_report")).toEqual([
       { total: "12.50", sales: 2, run_id: "runner-test" },
     ]);
+  });
+});
+
+describe("the runner's own tables", () => {
+  it("are all written before the first model runs: a model sees exactly RUNNER_TABLES in ops", async () => {
+    const { buildPath, run } = build({
+      // a table function is no table reference: this model depends on nothing and may run first
+      "models/core/ops_tables.sql": `-- grain: one row per ops table\nselect schema_name || '.' || table_name as id from duckdb_tables() where schema_name = 'ops'`,
+    });
+    await run();
+    const seen = await queryFile<{ id: string }>(buildPath, "select id from core.ops_tables order by id");
+    expect(seen.map((row) => row.id)).toEqual([...RUNNER_TABLES].sort());
+  });
+
+  it("a model reading another ops table (one written after the models, say) is a ModelDefinitionError naming the file", async () => {
+    const error = await rejection(build({ "models/marts/x.sql": `-- grain: x\nselect * from ops.test_results` }).run());
+    expect(error).toBeInstanceOf(ModelDefinitionError);
+    expect((error as ModelDefinitionError).file).toBe(join("models", "marts", "x.sql"));
+    expect(error.message).toContain("reads ops.test_results, which the runner does not write before the models run");
   });
 });
 
