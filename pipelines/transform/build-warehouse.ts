@@ -6,12 +6,14 @@
  * with it); the file being built is never the one readers have open.
  */
 import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { openDatabase, queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../shared/warehouse/meta-schema.js";
 import { planModels, type PlannedModel } from "./dag.js";
 import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
 import { createMacros, dropMacros } from "./macros.js";
+import { checkMetricColumns, metricDefinitions, storeMetricDefinitions } from "./metric-definitions.js";
 import { describeFailures, runModelTests, storeTestResults, type TestOutcome } from "./model-tests.js";
 import { crashPoint } from "../shared/crash-points.js";
 import { modelProject } from "./typescript-model.js";
@@ -209,7 +211,10 @@ async function publishDataQualityWarnings(connection: DuckDBConnection): Promise
 
 /** Builds models and runs their tests into `buildPath`; throws (leaving nothing published) on any failure. */
 export async function buildWarehouse(options: BuildOptions): Promise<BuildResult> {
-  const models = await discoverModels(options.projectRoot, options.modelsDir);
+  const modelsDir = options.modelsDir ?? join(options.projectRoot, "models");
+  const models = await discoverModels(options.projectRoot, modelsDir);
+  // Read from the YAML before anything is built, so a mistake in a metric stops the build at once.
+  const metrics = metricDefinitions(options.projectRoot, modelsDir, models);
   for (const suffix of ["", ".wal"]) if (existsSync(options.buildPath + suffix)) rmSync(options.buildPath + suffix);
   const db = await openDatabase(options.buildPath);
   try {
@@ -228,6 +233,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       siteTitle: options.siteTitle ?? DEFAULT_SITE_TITLE,
     });
     await storeModelDependencies(connection, plan);
+    await storeMetricDefinitions(connection, metrics);
     let index = 0;
     for (const planned of plan) {
       const started = Date.now();
@@ -239,6 +245,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       } catch (error) {
         throw new ModelRunError(model, error);
       }
+      await checkMetricColumns(connection, model);
       options.onModel?.({ model: planned, index: ++index, total: plan.length, ms: Date.now() - started });
       crashPoint("models:model-built");
     }

@@ -43,6 +43,7 @@ export const RUNNER_TABLES: readonly string[] = [
   "ops.attribution_settings",
   "ops.reporting_settings",
   "ops.model_dependencies",
+  "ops.metric_definitions",
 ];
 
 /** Resolves every model's references and returns the models in a valid run order. */

@@ -21,6 +21,27 @@
  * model's rows; default ">0"), a `description` (what the failing rows mean and what to do about them) and a
  * `description_zh` (the same in Chinese, for the Chinese data-quality page; it falls back to `description`). A test
  * written as one word (not_null, unique) takes them as its value; any other test takes them beside its own key.
+ *
+ * A mart's column may publish a metric: the glossary of the mart's subject (its folder, models/marts/<subject>/) then
+ * lists it, with the column's description as its formula and, once per model, the grain readers see beside it:
+ *
+ *   grain: one row per channel per month
+ *   grain_zh: 每渠道每月一行
+ *   columns:
+ *     revenue:
+ *       description: sum(order_lines.line_amount) of completed orders
+ *       metric: { name: Revenue, name_zh: 销售额, unit: CNY }
+ *     actual_value:
+ *       description: The measured value.
+ *       metrics:
+ *         - { id: online_share, name: Online share, name_zh: 线上占比, unit: ratio, formula: online revenue / revenue }
+ *         - { id: region_coverage_rate, ..., formula: ... }
+ *
+ * A metric's id is the column's name unless it says `id`; `unit_zh` (the unit in Chinese) defaults to the wording in
+ * models/metric_units.yml; `formula_zh` says the formula in words for Chinese readers; `grain` and `grain_zh` on a
+ * metric replace the model's for a value computed at another grain. A column publishing several metrics lists them
+ * under `metrics`, each with its own id and formula. The runner publishes every declaration as
+ * ops.metric_definitions (metric-definitions.ts) before the models run.
  */
 import { z } from "zod";
 
@@ -89,22 +110,110 @@ const modelTest = z.union([
 ]);
 export type ModelTest = z.infer<typeof modelTest>;
 
-export const modelSpecSchema = z.strictObject({
+const text = z.string().trim().min(1);
+
+/** What a metric says of itself; its formula is its column's description (or, in a list, its own `formula`). */
+const metricShape = {
+  /** The metric's id in the glossary, when it is not the column's name. */
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, "write a metric id in lower case with underscores, e.g. revenue_growth")
+    .optional(),
+  name: text,
+  name_zh: text,
+  unit: text,
+  /** The unit in Chinese, when it is not the wording models/metric_units.yml gives the unit. */
+  unit_zh: text.optional(),
+  /** The formula in words, for Chinese readers. */
+  formula_zh: text.optional(),
+  /** The grain the value is computed at, when it is not the model's (`grain` and `grain_zh` at the top). */
+  grain: text.optional(),
+  grain_zh: text.optional(),
+};
+const metric = z.strictObject(metricShape);
+/** One of several metrics a column publishes: each names itself and says its own formula. */
+const listedMetric = z.strictObject({ ...metricShape, id: metricShape.id.unwrap(), formula: text });
+
+const column = z.strictObject({
   description: z.string().optional(),
-  columns: z
-    .record(
-      z.string(),
-      z.strictObject({ description: z.string().optional(), tests: z.array(columnTest).default([]) }).nullable(),
-    )
-    .default({})
-    .transform((columns) => {
-      const out: Record<string, { description?: string | undefined; tests: ColumnTest[] }> = {};
-      for (const [name, column] of Object.entries(columns)) out[name] = column ?? { tests: [] };
-      return out;
-    }),
-  tests: z.array(modelTest).default([]),
+  tests: z.array(columnTest).default([]),
+  /** The metric this column publishes in its subject's glossary; its formula is the description. */
+  metric: metric.optional(),
+  /** The metrics this column publishes, when it carries more than one (each with its own id and formula). */
+  metrics: z
+    .array(listedMetric)
+    .min(2, "list two or more metrics under metrics; a column's one metric is metric")
+    .optional(),
 });
+export type ColumnSpec = z.infer<typeof column>;
+
+export const modelSpecSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    /** The grain in readers' words, shown in the glossary beside every metric the model's columns publish. */
+    grain: text.optional(),
+    /** The same grain in Chinese. */
+    grain_zh: text.optional(),
+    columns: z
+      .record(z.string(), column.nullable())
+      .default({})
+      .transform((columns) => {
+        const out: Record<string, ColumnSpec> = {};
+        for (const [name, spec] of Object.entries(columns)) out[name] = spec ?? { tests: [] };
+        return out;
+      }),
+    tests: z.array(modelTest).default([]),
+  })
+  .superRefine((spec, context) => {
+    const publishing: string[] = [];
+    for (const [name, { description, metric, metrics }] of Object.entries(spec.columns)) {
+      if (metric && metrics) {
+        context.addIssue({
+          code: "custom",
+          path: ["columns", name],
+          message: "write metric (one) or metrics (a list), not both",
+        });
+      }
+      if (metric && !description?.trim()) {
+        context.addIssue({
+          code: "custom",
+          path: ["columns", name, "description"],
+          message: "a column publishing a metric describes it: the description is the metric's formula in the glossary",
+        });
+      }
+      const declared = [
+        ...(metric ? [{ at: ["metric"], grains: metric }] : []),
+        ...(metrics ?? []).map((listed, at) => ({ at: ["metrics", at], grains: listed })),
+      ];
+      for (const { at, grains } of declared) {
+        grainPairIssue(context, grains, ["columns", name, ...at]);
+      }
+      if (metric || metrics) publishing.push(name);
+    }
+    grainPairIssue(context, spec, []);
+    if (publishing.length && !spec.grain) {
+      context.addIssue({
+        code: "custom",
+        path: ["grain"],
+        message: `the columns publish metrics (${publishing.join(", ")}): state the grain readers see beside them, in English and Chinese (grain, grain_zh)`,
+      });
+    }
+  });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
+
+/** A grain is given in English and Chinese, or not at all: the issue names the half that is missing. */
+function grainPairIssue(
+  context: z.RefinementCtx,
+  { grain, grain_zh }: { grain?: string | undefined; grain_zh?: string | undefined },
+  path: PropertyKey[],
+): void {
+  if (Boolean(grain) === Boolean(grain_zh)) return;
+  context.addIssue({
+    code: "custom",
+    path: [...path, grain ? "grain_zh" : "grain"],
+    message: "give the grain in English and in Chinese: grain and grain_zh",
+  });
+}
 
 /** The settings of a test, wherever the YAML put them (a one-word test has none). */
 export function testSettings(test: ColumnTest | ModelTest): TestSettings {
