@@ -4,9 +4,11 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWarehouse } from "../../pipelines/transform/build-warehouse.js";
-import { ModelDefinitionError } from "../../pipelines/transform/model-files.js";
+import { discoverModels, ModelDefinitionError } from "../../pipelines/transform/model-files.js";
+import { metricDefinitions } from "../../pipelines/transform/metric-definitions.js";
 import { modelSpecSchema } from "../../pipelines/transform/model-spec.js";
 import { withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../pipelines/shared/warehouse/meta-schema.js";
@@ -141,6 +143,34 @@ describe("ops.metric_definitions", () => {
   it("is there, empty, when no model declares a metric", async () => {
     const { buildPath } = await build({ "models/marts/x.sql": "-- grain: one row\nselect 1 as one" });
     expect(await queryFile(buildPath, "select count(*)::integer as n from ops.metric_definitions")).toEqual([{ n: 0 }]);
+  });
+});
+
+describe("the project's glossaries", () => {
+  const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+  it("declare, in the marts' YAML, every metric a page looks up by id, in the glossary the page reads", async () => {
+    const definitions = metricDefinitions(projectRoot, join(projectRoot, "models"), await discoverModels(projectRoot));
+    const ids = (glossary: string) => definitions.filter((d) => d.glossary === glossary).map((d) => d.metric_id);
+    // reports/customers/glossary.md, segments/index.md and churn.md name these
+    expect(ids("customers")).toEqual(
+      expect.arrayContaining([
+        "recency_score",
+        "frequency_score",
+        "monetary_score",
+        "rfm_segment",
+        "churn_status",
+        "gone_quiet",
+        "churn_rate",
+        "key_customer",
+        "key_customer_gone_quiet",
+        "key_customer_churn_rate",
+      ]),
+    );
+    expect(ids("channel")).toEqual(expect.arrayContaining(["revenue", "contribution", "is_blind_spot"]));
+    expect(new Set(definitions.map((d) => d.glossary))).toEqual(new Set(["channel", "customers"]));
+    // the customer pages show the formula in words to Chinese readers
+    expect(definitions.filter((d) => d.glossary === "customers" && !d.formula_zh).map((d) => d.metric_id)).toEqual([]);
   });
 });
 
