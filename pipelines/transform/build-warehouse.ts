@@ -221,7 +221,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     const connection = db.connection;
     await connection.run(`attach ${quoteLiteral(options.rawPath)} as raw (read_only)`);
     // Before any model is planned or built: a model calling a macro is bound against it.
-    await createMacros(connection, options.projectRoot, options.modelsDir);
+    await createMacros(connection, options.projectRoot, modelsDir);
     const plan = await planModels(connection, models);
     const project = modelProject(options.projectRoot);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
