@@ -35,6 +35,12 @@ function collect(node: unknown, refs: TableReference[], cteNames: Set<string>): 
   for (const value of Object.values(n)) collect(value, refs, cteNames);
 }
 
+/**
+ * What each SQL text reads, once parsed: a pure function of the text, kept for the life of the process. A process
+ * that builds many warehouses from the same models (the scheduler, the test suite) parses each model once.
+ */
+const parsedReferences = new Map<string, readonly TableReference[]>();
+
 /** The tables (other than its own CTEs) a model's SELECT reads. */
 export async function tableReferences(connection: DuckDBConnection, model: ModelFile): Promise<TableReference[]> {
   if (model.script) {
@@ -44,6 +50,8 @@ export async function tableReferences(connection: DuckDBConnection, model: Model
       return { catalog: "", schema, table };
     });
   }
+  const known = parsedReferences.get(model.sql);
+  if (known) return [...known];
   const [row] = await queryRows<{ parsed: string }>(connection, "select json_serialize_sql($1::varchar) as parsed", [
     model.sql,
   ]);
@@ -62,5 +70,6 @@ export async function tableReferences(connection: DuckDBConnection, model: Model
     if (!ref.schema && !ref.catalog && cteNames.has(ref.table)) continue;
     unique.set(`${ref.catalog}.${ref.schema}.${ref.table}`, ref);
   }
+  parsedReferences.set(model.sql, [...unique.values()]);
   return [...unique.values()];
 }

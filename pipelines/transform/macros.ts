@@ -74,13 +74,21 @@ export async function createMacros(
   projectRoot: string,
   modelsDir = join(projectRoot, "models"),
 ): Promise<string[]> {
-  const files = macroFiles(modelsDir);
+  const files = macroFiles(modelsDir).map((path) => ({
+    file: relative(projectRoot, path),
+    sql: readFileSync(path, "utf8"),
+  }));
   if (!files.length) return [];
   await connection.run(`create schema if not exists ${quoteIdent(MACRO_SCHEMA)}`);
+  // The same files checked earlier in this process: only run them (the checks read DuckDB's whole function catalog
+  // twice per file, a good part of a small build).
+  const known = checkedMacroFiles.get(JSON.stringify(files));
+  if (known) {
+    for (const { sql } of files) await connection.run(sql);
+    return [...known];
+  }
   const definedIn = new Map<string, string>();
-  for (const path of files) {
-    const file = relative(projectRoot, path);
-    const sql = readFileSync(path, "utf8");
+  for (const { file, sql } of files) {
     const before = new Set((await catalogEntries(connection)).map(entryKey));
     try {
       await connection.run(sql);
@@ -106,8 +114,13 @@ export async function createMacros(
       definedIn.set(entry.name, file);
     }
   }
-  return [...definedIn.keys()].sort();
+  const names = [...definedIn.keys()].sort();
+  checkedMacroFiles.set(JSON.stringify(files), names);
+  return names;
 }
+
+/** Macro files (their names and text) that passed createMacros' checks in this process, with the macros they define. */
+const checkedMacroFiles = new Map<string, readonly string[]>();
 
 /** Drops the macros (and their schema) once the models are built and tested: the published file holds data only. */
 export async function dropMacros(connection: DuckDBConnection): Promise<void> {

@@ -395,22 +395,30 @@ export async function storeTestResults(
     )
   `);
   if (!outcomes.length) return;
-  const text = (value: string | null) => (value === null ? "null" : quoteLiteral(value));
-  const rows = outcomes.map((o) =>
-    [
-      text(runId),
-      text(o.model),
-      text(o.test),
-      text(o.severity),
-      text(o.status),
-      String(o.failingRows),
-      o.modelRows === null ? "null" : String(o.modelRows),
-      text(o.thresholds),
-      `[${o.sampleKeys.map(text).join(", ")}]::varchar[]`,
-      text(o.description),
-      text(o.descriptionZh),
-      text(o.file.replace(/\.(sql|ts)$/, ".yml")),
-    ].join(", "),
+  const rows = outcomes.map((o) => ({
+    run_id: runId,
+    model: o.model,
+    test: o.test,
+    severity: o.severity,
+    status: o.status,
+    failing_rows: o.failingRows,
+    model_rows: o.modelRows,
+    thresholds: o.thresholds,
+    sample_keys: o.sampleKeys,
+    description: o.description,
+    description_zh: o.descriptionZh,
+    tests_file: o.file.replace(/\.(sql|ts)$/, ".yml"),
+  }));
+  // Every row in one parameter, as JSON cast to the table's row type: parsing 1,500 rows of literals took 6-8 times
+  // as long, and a bound parameter needs no quoting.
+  const prepared = await connection.prepare(
+    `insert into ops.test_results by name
+     select unnest(cast($1::json as struct(
+       run_id varchar, model varchar, test varchar, severity varchar, status varchar, failing_rows bigint,
+       model_rows bigint, thresholds varchar, sample_keys varchar[], description varchar, description_zh varchar,
+       tests_file varchar
+     )[]), recursive := true)`,
   );
-  await connection.run(`insert into ops.test_results values\n(${rows.join("),\n(")})`);
+  prepared.bindVarchar(1, JSON.stringify(rows));
+  await prepared.run();
 }
