@@ -28,13 +28,14 @@ const END_TO_END_TESTS = [
   "test/orchestrate/check.test.ts",
 ];
 /** In test/site/ but needing no build: the offline patch's install logic and the installed package, the number formats,
- * the pages' two languages, when a build may reuse the last one's bundles. */
+ * the pages' two languages, when a build may reuse the last one's bundles, when a preview may keep its source data. */
 const SITE_UNIT_TESTS = [
   "offline-patch.test.ts",
   "number-formats.test.ts",
   "page-languages.test.ts",
   "audience-scope.test.ts",
   "bundle-reuse.test.ts",
+  "source-data-stamp.test.ts",
 ];
 /** Tests of the built report site: an Evidence build, shared, and headless Chromium. */
 const SITE_TESTS = readdirSync(new URL("test/site", import.meta.url))

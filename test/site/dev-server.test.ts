@@ -1,7 +1,7 @@
 // The analysts' preview (`evidence dev` via pipelines/site/dev-server.ts) serves the overview with its data, money in
 // the warehouse's reporting currency, and no outside request, and picks up an edited page through the workspace's
-// symlink. In dev mode Evidence renders in
-// the browser only (no SSR), so "shows data" is checked in Chromium. The first load is slow (~20-30 s) while vite
+// symlink; restarted on the same warehouse, it keeps the source data it loaded. In dev mode Evidence renders in the
+// browser only (no SSR), so "shows data" is checked in Chromium. The first load is slow (~20-30 s) while vite
 // optimises dependencies.
 import { copyFile, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -104,6 +104,36 @@ describe("reports dev server", () => {
     expect(output.join("\n")).not.toMatch(/ENOENT|dev process exited/);
   }, 600_000);
 
+  it("restarted on the same warehouse, keeps the source data it loaded and shows the same figures", async () => {
+    // Leave the page first: left open on a stopped server, it would keep trying to reach it.
+    await browser.page.goto("about:blank");
+    await server?.stop();
+    const restartOutput: string[] = [];
+    const started = Date.now();
+    server = await startDevServer({
+      repoRoot: REPO_ROOT,
+      warehousePath,
+      port: await freePort(),
+      host: "127.0.0.1",
+      pagesDir,
+      workspaceName: "tests-dev-server",
+      log: (line) => restartOutput.push(line),
+    });
+    const log = restartOutput.join("\n");
+    expect(log).toContain("source data unchanged since the last preview");
+    expect(log).not.toContain("Processing...");
+    const expected = totalsAsShown(
+      await expectedOverview(warehousePath, DEFAULT_SELECTION),
+      (await readReportingCurrency(warehousePath)).symbol,
+    );
+    await browser.page.goto(`${server.url}/en/channels`, { waitUntil: "domcontentloaded", timeout: 120_000 });
+    const shown = await waitUntilShown(() => shownTotals(browser.page), expected, 150_000);
+    console.log(
+      `[reports] dev server restarted without loading the sources: first page showed data after ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    expect(shown, restartOutput.slice(-30).join("\n")).toEqual(expected);
+  }, 300_000);
   it("made no request to any other host and logged no error", () => {
     expect(browser.outsideRequests).toEqual([]);
     expect(browser.consoleErrors).toEqual([]);

@@ -211,6 +211,13 @@ export const PATCHED_PACKAGES = [
         patch: "cli.js.patch",
         upstreamSha256: "42e8230316883131dab8ef401570f22133acd50b7d53eb2b13f48e17a5051b9f",
       },
+      // Not about the network: preview start. vite's cache per workspace (EVIDENCE_VITE_CACHE_DIR), so a site build
+      // no longer makes the next preview re-optimise every dependency.
+      {
+        target: "template/vite.config.js",
+        patch: "vite.config.js.patch",
+        upstreamSha256: "3e92a8572373dbf1ae48f2eb01b05f0c6faffa78745d0ca39ba66b0982bfc871",
+      },
     ],
   },
 ];
