@@ -26,6 +26,8 @@ const END_TO_END_TESTS = [
   "test/orchestrate/full-disk.test.ts",
   "test/orchestrate/source-identity.test.ts",
   "test/orchestrate/check.test.ts",
+  // a web shop's own export through two whole refreshes of the CLI
+  "test/e2e/web-shop-export.test.ts",
 ];
 /** In test/site/ but needing no build: the offline patch's install logic and the installed package, the number formats,
  * the pages' two languages, when a build may reuse the last one's bundles, when a preview may keep its source data. */

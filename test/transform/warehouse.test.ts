@@ -522,8 +522,12 @@ describe("core", () => {
 });
 
 describe("broken data stops the build at the right test", () => {
-  it("an order line whose order does not exist fails the relationship test of core.order_lines", async () => {
+  // One company broken in four independent ways, built once: the runner reports every failing test of a build, so
+  // each breakage must show as its own test's failure (one build instead of four keeps the fast lane fast).
+  let found: { error: ModelTestFailedError; failures: readonly TestOutcome[] };
+  beforeAll(async () => {
     const fixture = tinyCompany();
+    // an order line whose order does not exist
     fixture["order_system.order_lines"]!.push({
       order_line_id: "L-9",
       order_id: "O-404",
@@ -533,22 +537,10 @@ describe("broken data stops the build at the right test", () => {
       discount_amount: "0.00",
       line_amount: "100.00",
     });
-    const found = await failedTests("orphan-line", fixture);
-    expectFailure(found, "core.order_lines", "order_id relationships core.orders.order_id");
-    const failure = found.failures.find((f) => f.test === "order_id relationships core.orders.order_id");
-    expect(failure?.sample).toEqual([{ order_id: "O-404", occurrences: 1 }]);
-  });
-
-  it("a key delivered twice in one load fails the unique test of its staging model", async () => {
-    const fixture = tinyCompany();
+    // an order delivered twice in one load
     const duplicate = fixture["order_system.orders"]!.find((o) => o["order_id"] === "O-2")!;
     fixture["order_system.orders"]!.push({ ...duplicate });
-    const found = await failedTests("duplicate-order", fixture);
-    expectFailure(found, "staging.stg_order_system__orders", "order_id unique");
-  });
-
-  it("overlapping price periods fail core.price_list", async () => {
-    const fixture = tinyCompany();
+    // a second open-ended price period of PR-B, overlapping the first
     fixture["order_system.price_list"]!.push({
       product_id: "PR-B",
       valid_from: "2024-02-01",
@@ -557,12 +549,7 @@ describe("broken data stops the build at the right test", () => {
       partner_price: "21.00",
       floor_price: "26.00",
     });
-    const found = await failedTests("overlapping-prices", fixture);
-    expectFailure(found, "core.price_list", "overlapping price periods of a product");
-  });
-
-  it("sell-through from a partner nobody signed fails core.sell_through", async () => {
-    const fixture = tinyCompany();
+    // a sale reported by a partner nobody signed
     fixture["partner_files.sell_through"]!.push({
       partner_id: "P-99",
       sale_id: "X1",
@@ -574,7 +561,24 @@ describe("broken data stops the build at the right test", () => {
       ship_to_region_id: "R-E",
       customer_id: null,
     });
-    const found = await failedTests("unknown-partner", fixture);
+    found = await failedTests("broken-four-ways", fixture);
+  });
+
+  it("an order line whose order does not exist fails the relationship test of core.order_lines", () => {
+    expectFailure(found, "core.order_lines", "order_id relationships core.orders.order_id");
+    const failure = found.failures.find((f) => f.test === "order_id relationships core.orders.order_id");
+    expect(failure?.sample).toEqual([{ order_id: "O-404", occurrences: 1 }]);
+  });
+
+  it("a key delivered twice in one load fails the unique test of its staging model", () => {
+    expectFailure(found, "staging.stg_order_system__orders", "order_id unique");
+  });
+
+  it("overlapping price periods fail core.price_list", () => {
+    expectFailure(found, "core.price_list", "overlapping price periods of a product");
+  });
+
+  it("sell-through from a partner nobody signed fails core.sell_through", () => {
     expectFailure(found, "core.sell_through", "partner_id relationships core.partners.partner_id");
   });
 
