@@ -84,7 +84,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
 }
 
-type EvidenceRun = { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) => void };
+/** How to run the Evidence CLI: in the workspace, with its environment, its output to the log. */
+type EvidenceCall = { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) => void };
 
 /**
  * The pages' data: `evidence sources` reads every source table from the warehouse into the workspace, unless the
@@ -92,7 +93,7 @@ type EvidenceRun = { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) =>
  * source-data-stamp.ts), which saves 10-15 s of a restart.
  */
 async function loadSourceData(
-  run: EvidenceRun,
+  run: EvidenceCall,
   workspace: Workspace,
   warehousePath: string,
   repoRoot: string,
@@ -113,7 +114,7 @@ async function loadSourceData(
   await recordSourceData(workspace, stamp);
 }
 
-async function serve(run: EvidenceRun, options: DevServerOptions): Promise<DevServer> {
+async function serve(run: EvidenceCall, options: DevServerOptions): Promise<DevServer> {
   const port = options.port ?? 3000;
   const host = options.host ?? "127.0.0.1";
 
