@@ -17,7 +17,10 @@ const DEMO_TESTS = [
   "test/marts/channel/risk-register.test.ts",
   "test/marts/channel/attribution.test.ts",
 ];
-/** End-to-end runs of the real CLI: each file refreshes a whole company several times or kills refreshes. */
+/**
+ * End-to-end runs of the real CLI (each file refreshes a whole company several times or kills refreshes), and tests
+ * heavy by design (a partner file of 640 MB).
+ */
 const END_TO_END_TESTS = [
   "test/e2e/failure-modes.test.ts",
   "test/e2e/templates-company.test.ts",
@@ -28,6 +31,7 @@ const END_TO_END_TESTS = [
   "test/orchestrate/check.test.ts",
   // a web shop's own export through two whole refreshes of the CLI
   "test/e2e/web-shop-export.test.ts",
+  "test/load/large-file.test.ts",
 ];
 /** In test/site/ but needing no build: the offline patch's install logic and the installed package, the number formats,
  * the pages' two languages, when a build may reuse the last one's bundles, when a preview may keep its source data. */
@@ -44,6 +48,9 @@ const SITE_TESTS = readdirSync(new URL("test/site", import.meta.url))
   .filter((name) => name.endsWith(".test.ts") && !SITE_UNIT_TESTS.includes(name))
   .map((name) => `test/site/${name}`);
 
+/** The fast lane's tests run DuckDB on one thread in their own processes (see the file). */
+const ONE_DUCKDB_THREAD = "test/support/one-duckdb-thread.ts";
+
 export default defineConfig({
   test: {
     testTimeout: 120_000,
@@ -58,9 +65,18 @@ export default defineConfig({
           name: "unit",
           include: ["test/**/*.test.ts"],
           exclude: [...DEMO_TESTS, ...END_TO_END_TESTS, ...SITE_TESTS],
+          setupFiles: [ONE_DUCKDB_THREAD],
         },
       },
-      { extends: true, test: { name: "demo", include: DEMO_TESTS, globalSetup: ["test/support/global-setup.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "demo",
+          include: DEMO_TESTS,
+          globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: [ONE_DUCKDB_THREAD],
+        },
+      },
       { extends: true, test: { name: "e2e", include: END_TO_END_TESTS } },
       {
         extends: true,
