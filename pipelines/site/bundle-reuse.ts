@@ -26,7 +26,8 @@ import type { Workspace } from "./workspace.js";
 const BUNDLE_FORMAT = 1;
 
 const PRERENDER_SCRIPT = fileURLToPath(new URL("./prerender-from-bundle.mjs", import.meta.url));
-const EVIDENCE_CHANGES_DIR = fileURLToPath(new URL("./evidence-offline", import.meta.url));
+/** Our changes to Evidence (evidence-offline/): what Evidence builds and writes depends on them. */
+export const EVIDENCE_CHANGES_DIR = fileURLToPath(new URL("./evidence-offline", import.meta.url));
 
 /** Where a workspace keeps its saved bundle. */
 function bundlesDir(workspace: Workspace): string {
@@ -69,7 +70,7 @@ export async function bundleKey(workspace: Workspace, env: NodeJS.ProcessEnv, re
 }
 
 /** Every file under `dir`, sorted (none when it does not exist). */
-async function filesUnder(dir: string): Promise<string[]> {
+export async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries
     .filter((entry) => entry.isFile())

@@ -12,12 +12,10 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { EVIDENCE_CHANGES_DIR, filesUnder } from "./bundle-reuse.js";
 import type { Workspace } from "./workspace.js";
-
-const EVIDENCE_CHANGES_DIR = fileURLToPath(new URL("./evidence-offline", import.meta.url));
 
 /** Bumped when what goes into the stamp changes, so an older stamp never matches. */
 const STAMP_FORMAT = 1;
@@ -29,14 +27,6 @@ function stampFile(workspace: Workspace): string {
 /** The manifest `evidence sources` writes last, beside the parquet files (Evidence keeps static/ across starts). */
 function manifestFile(workspace: Workspace): string {
   return path.join(workspace.dir, ".evidence", "template", "static", "data", "manifest.json");
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name))
-    .sort();
 }
 
 /** The stamp of the source data `evidence sources` would write now from `warehousePath`. */

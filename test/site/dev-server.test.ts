@@ -47,18 +47,23 @@ afterAll(async () => {
   await server?.stop();
 });
 
+/** The preview of the copied pages and warehouse, on a free port, its output kept in `lines`. */
+async function startPreview(lines: string[]): Promise<DevServer> {
+  return startDevServer({
+    repoRoot: REPO_ROOT,
+    warehousePath,
+    port: await freePort(),
+    host: "127.0.0.1",
+    pagesDir,
+    workspaceName: "tests-dev-server",
+    log: (line) => lines.push(line),
+  });
+}
+
 describe("reports dev server", () => {
   it("serves the overview with the warehouse's data and currency, offline", async () => {
     const started = Date.now();
-    server = await startDevServer({
-      repoRoot: REPO_ROOT,
-      warehousePath,
-      port: await freePort(),
-      host: "127.0.0.1",
-      pagesDir,
-      workspaceName: "tests-dev-server",
-      log: (line) => output.push(line),
-    });
+    server = await startPreview(output);
     const serverUp = Date.now() - started;
     const currency = await readReportingCurrency(warehousePath);
     expect(currency.symbol).toBe("£");
@@ -110,15 +115,7 @@ describe("reports dev server", () => {
     await server?.stop();
     const restartOutput: string[] = [];
     const started = Date.now();
-    server = await startDevServer({
-      repoRoot: REPO_ROOT,
-      warehousePath,
-      port: await freePort(),
-      host: "127.0.0.1",
-      pagesDir,
-      workspaceName: "tests-dev-server",
-      log: (line) => restartOutput.push(line),
-    });
+    server = await startPreview(restartOutput);
     const log = restartOutput.join("\n");
     expect(log).toContain("source data unchanged since the last preview");
     expect(log).not.toContain("Processing...");
