@@ -225,15 +225,16 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     const plan = await planModels(connection, models);
     const project = modelProject(options.projectRoot);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
+    const reportingCurrency = options.reportingCurrency ?? { code: "CNY", symbol: "¥" };
     await copyOperationalTables(connection, options.runId, {
       freshnessHours: options.freshnessHours ?? {},
       riskSettings: options.riskSettings ?? resolveRiskSettings(),
       attributionSettings: options.attributionSettings ?? { ...ATTRIBUTION_DEFAULTS },
-      reportingCurrency: options.reportingCurrency ?? { code: "CNY", symbol: "¥" },
+      reportingCurrency,
       siteTitle: options.siteTitle ?? DEFAULT_SITE_TITLE,
     });
     await storeModelDependencies(connection, plan);
-    await storeMetricDefinitions(connection, metrics);
+    await storeMetricDefinitions(connection, metrics, reportingCurrency.code);
     let index = 0;
     for (const planned of plan) {
       const started = Date.now();

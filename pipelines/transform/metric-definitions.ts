@@ -158,10 +158,14 @@ function readUnits(path: string, file: string): ReadonlyMap<string, string> {
   return new Map(Object.entries(parsed.data));
 }
 
-/** Writes ops.metric_definitions (before the models run: the glossary marts read it). */
+/**
+ * Writes ops.metric_definitions (before the models run: the glossary marts read it), with money in the reporting
+ * currency: the YAML writes it CNY whatever the currency (`CNY per visit` becomes `GBP per visit`).
+ */
 export async function storeMetricDefinitions(
   connection: DuckDBConnection,
   definitions: readonly MetricDefinition[],
+  currencyCode: string,
 ): Promise<void> {
   await connection.run(`
     create table ${METRIC_DEFINITIONS} (
@@ -181,7 +185,10 @@ export async function storeMetricDefinitions(
   `);
   if (!definitions.length) return;
   const literal = (value: string | null) => (value === null ? "null" : quoteLiteral(value));
-  const rows = definitions.map((definition) => `(${COLUMNS.map((c) => literal(definition[c])).join(", ")})`);
+  const inCurrency = (unit: string) => unit.replaceAll("CNY", currencyCode);
+  const rows = definitions
+    .map((definition) => ({ ...definition, unit: inCurrency(definition.unit), unit_zh: inCurrency(definition.unit_zh) }))
+    .map((definition) => `(${COLUMNS.map((c) => literal(definition[c])).join(", ")})`);
   await connection.run(`insert into ${METRIC_DEFINITIONS} (${COLUMNS.join(", ")}) values ${rows.join(", ")}`);
 }
 

@@ -36,7 +36,7 @@ export interface TestOutcome {
 
 interface CompiledTest {
   readonly name: string;
-  /** Returns one row per violation. */
+  /** Returns one row per violation; one statement, ready to wrap in a subquery. */
   readonly sql: string;
   readonly settings: TestSettings;
   readonly description: string;
@@ -123,6 +123,11 @@ function compileModelTest(
   return { name: test.expect_no_rows.name, sql: test.expect_no_rows.sql };
 }
 
+/** A test's query as one statement that can be wrapped: trimmed, a trailing semicolon (allowed in the yml) dropped. */
+function wrappable(sql: string): string {
+  return sql.trim().replace(/;\s*$/, "");
+}
+
 /** All tests of one model, compiled to SQL. */
 export function compileTests(model: ModelFile): CompiledTest[] {
   const table = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
@@ -132,7 +137,13 @@ export function compileTests(model: ModelFile): CompiledTest[] {
       const compiled = compileColumnTest(table, column, test);
       const settings = testSettings(test);
       const description = settings.description ?? spec.description ?? `${model.id}: ${compiled.name}`;
-      tests.push({ ...compiled, settings, description: description.trim(), descriptionZh: chinese(settings) });
+      tests.push({
+        ...compiled,
+        sql: wrappable(compiled.sql),
+        settings,
+        description: description.trim(),
+        descriptionZh: chinese(settings),
+      });
     }
   }
   for (const test of model.spec.tests) {
@@ -140,6 +151,7 @@ export function compileTests(model: ModelFile): CompiledTest[] {
     const settings = testSettings(test);
     tests.push({
       ...compiled,
+      sql: wrappable(compiled.sql),
       settings,
       description: (settings.description ?? compiled.name).trim(),
       descriptionZh: chinese(settings),
@@ -232,10 +244,9 @@ export function judgeFailingRows(settings: TestSettings, failing: number, modelR
  */
 const TESTS_PER_QUERY = 25;
 
-/** The SQL that counts a test's failing rows: its own query, wrapped (a trailing semicolon would end the wrapper). */
+/** The SQL that counts a test's failing rows: its own query, wrapped. */
 function countingSql(test: CompiledTest): string {
-  const sql = test.sql.trim().replace(/;\s*$/, "");
-  return `(select cast(coalesce(${test.failingRows ?? "count(*)"}, 0) as bigint) from (${sql}\n))`;
+  return `(select cast(coalesce(${test.failingRows ?? "count(*)"}, 0) as bigint) from (${test.sql}\n))`;
 }
 
 /**
@@ -297,10 +308,9 @@ export async function runModelTests(
       if (counted instanceof Error) throw counted;
       count = counted;
       if (count > 0) {
-        const sql = test.sql.trim().replace(/;\s*$/, "");
         // ORDER BY ALL makes the sample the same run after run; a row it cannot sort is sampled unsorted
-        sample = await queryRows(connection, `select * from (${sql}\n) order by all limit ${SAMPLE_ROWS}`).catch(() =>
-          queryRows(connection, `select * from (${sql}\n) limit ${SAMPLE_ROWS}`),
+        sample = await queryRows(connection, `select * from (${test.sql}\n) order by all limit ${SAMPLE_ROWS}`).catch(
+          () => queryRows(connection, `select * from (${test.sql}\n) limit ${SAMPLE_ROWS}`),
         );
       }
       if (count > 0 && needsModelRows(test.settings)) {

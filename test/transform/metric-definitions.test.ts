@@ -19,14 +19,20 @@ let rawPath: string;
 let projects = 0;
 
 /** Builds a fresh project holding `files` (paths relative to the project) over an empty raw database. */
-async function build(files: Record<string, string>) {
+async function build(files: Record<string, string>, currency?: { code: string; symbol: string }) {
   const projectRoot = join(workDir, `project-${++projects}`);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(projectRoot, path)), { recursive: true });
     writeFileSync(join(projectRoot, path), text);
   }
   const buildPath = join(projectRoot, "warehouse.duckdb");
-  const result = await buildWarehouse({ projectRoot, rawPath, buildPath, runId: "metric-test" });
+  const result = await buildWarehouse({
+    projectRoot,
+    rawPath,
+    buildPath,
+    runId: "metric-test",
+    ...(currency ? { reportingCurrency: currency } : {}),
+  });
   return { buildPath, result };
 }
 
@@ -138,6 +144,17 @@ describe("ops.metric_definitions", () => {
     ]);
     const glossary = result.models.find((planned) => planned.model.id === "marts.sales_glossary");
     expect(glossary?.runnerInputs).toEqual(["ops.metric_definitions"]);
+  });
+
+  it("gives money in the reporting currency: the YAML's CNY is the configured code", async () => {
+    const { buildPath } = await build(salesMart, { code: "GBP", symbol: "£" });
+    expect(
+      await queryFile(buildPath, "select metric_id, unit, unit_zh from ops.metric_definitions order by metric_id"),
+    ).toEqual([
+      { metric_id: "online_share", unit: "ratio", unit_zh: "比率" },
+      { metric_id: "repeat_share", unit: "ratio", unit_zh: "比例" },
+      { metric_id: "revenue", unit: "GBP", unit_zh: "GBP" },
+    ]);
   });
 
   it("is there, empty, when no model declares a metric", async () => {

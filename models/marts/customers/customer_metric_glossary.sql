@@ -26,9 +26,9 @@ final as (
         formula_zh,
         grain,
         grain_zh,
-        -- money is in the reporting currency (config reporting.currency): the declarations say CNY for it
-        replace(unit, 'CNY', (select any_value(currency_code) from ops.reporting_settings)) as unit,
-        replace(unit_zh, 'CNY', (select any_value(currency_code) from ops.reporting_settings)) as unit_zh
+        -- money in the reporting currency (config reporting.currency): the runner writes it so
+        unit,
+        unit_zh
 
     from definitions
 

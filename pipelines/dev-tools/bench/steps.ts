@@ -267,8 +267,7 @@ export async function buildBareStep(args: {
       for (const { model } of plan) {
         for (const test of compileTests(model)) {
           tests++;
-          const sql = test.sql.trim().replace(/;\s*$/, "");
-          const [row] = await queryRows<{ n: number }>(c, `select count(*) as n from (${sql}\n)`);
+          const [row] = await queryRows<{ n: number }>(c, `select count(*) as n from (${test.sql}\n)`);
           if ((row?.n ?? 0) > 0) failedTests++;
         }
       }
