@@ -187,7 +187,11 @@ export async function storeMetricDefinitions(
   const literal = (value: string | null) => (value === null ? "null" : quoteLiteral(value));
   const inCurrency = (unit: string) => unit.replaceAll("CNY", currencyCode);
   const rows = definitions
-    .map((definition) => ({ ...definition, unit: inCurrency(definition.unit), unit_zh: inCurrency(definition.unit_zh) }))
+    .map((definition) => ({
+      ...definition,
+      unit: inCurrency(definition.unit),
+      unit_zh: inCurrency(definition.unit_zh),
+    }))
     .map((definition) => `(${COLUMNS.map((c) => literal(definition[c])).join(", ")})`);
   await connection.run(`insert into ${METRIC_DEFINITIONS} (${COLUMNS.join(", ")}) values ${rows.join(", ")}`);
 }
