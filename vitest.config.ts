@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
+import HeaviestLanesFirst from "./test/support/heaviest-lanes-first.js";
 
 /**
  * Test lanes. `npm run test:fast` runs the unit and demo projects: everything that needs neither an Evidence build
@@ -58,6 +59,8 @@ export default defineConfig({
     // DuckDB files, servers and the Evidence build are heavy: keep parallelism modest on 2 cores.
     maxWorkers: 2,
     minWorkers: 1,
+    // The longest files start first, so the two workers finish together (see the file).
+    sequence: { sequencer: HeaviestLanesFirst },
     projects: [
       {
         extends: true,
