@@ -25,7 +25,15 @@ export interface DevServerOptions {
   workspaceName?: string;
   /** How long to wait for the server to answer HTTP, in ms (default 120 000). */
   startTimeoutMs?: number;
+  /**
+   * Pages (files under the pages folder, e.g. "index.md") vite compiles as soon as it starts, before a browser asks;
+   * default: the front page. The layout is always warmed. An empty list warms nothing.
+   */
+  warmPages?: string[];
 }
+
+/** What an analyst opens first: the front page. */
+const DEFAULT_WARM_PAGES = ["index.md"];
 
 export interface DevServer {
   /** Where the preview is served, e.g. http://127.0.0.1:3000 */
@@ -59,6 +67,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     // vite's cache of pre-bundled dependencies, the preview's own (the offline patch reads this): shared with the site
     // build, each build made the next preview start re-optimise every dependency.
     env["EVIDENCE_VITE_CACHE_DIR"] = path.join(workspace.dir, ".vite-cache");
+    // The layout and the first pages compiled while the analyst is still switching to the browser (the offline patch
+    // hands this list to vite's server.warmup): vite otherwise compiles a page's modules only as the browser requests
+    // them, one round of imports at a time.
+    const warmPages = options.warmPages ?? DEFAULT_WARM_PAGES;
+    if (warmPages.length > 0) env["EVIDENCE_VITE_WARMUP"] = JSON.stringify(warmupFiles(warmPages));
     // The pages' named formats (fmt=money, ...) with this warehouse's currency: see number-formats.ts. Read once at
     // start, like the data (`evidence sources` below): a refresh that changes the currency shows after a restart.
     await prepareNumberFormats(workspace.dir, warehousePath);
@@ -163,4 +176,17 @@ async function serve(run: EvidenceCall, options: DevServerOptions): Promise<DevS
   throw new Error(
     `evidence dev exited (code ${exitCode}) before serving ${url}:\n${server.output.slice(-20).join("\n")}`,
   );
+}
+
+/**
+ * The files vite warms, relative to Evidence's template folder (vite's root), where Evidence copies the pages to
+ * src/pages/: the layout, and each page as its route's `+page.md` ("index.md" is the front page's, "channels/index.md"
+ * and "channels.md" are /channels').
+ */
+export function warmupFiles(pages: string[]): string[] {
+  const routeFile = (page: string): string => {
+    const route = page.replace(/\\/g, "/").replace(/\.md$/, "").replace(/(^|\/)index$/, "");
+    return route === "" ? "./src/pages/+page.md" : `./src/pages/${route}/+page.md`;
+  };
+  return ["./src/pages/+layout.svelte", "./src/pages/+layout.js", ...pages.map(routeFile)];
 }

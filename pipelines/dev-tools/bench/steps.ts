@@ -21,6 +21,7 @@ import { templateStreams } from "../../extract/template-files.js";
 import { openDatabase, queryRows, quoteIdent, quoteLiteral, withDatabase } from "../../shared/warehouse/duckdb.js";
 import { ensureMetaSchema } from "../../shared/warehouse/meta-schema.js";
 import { generateBenchCompany, type BenchCompanyPaths } from "./company.js";
+import { previewStep } from "./preview.js";
 
 /** Time spent in DuckDB statements, grouped by the statement's opening words (literals and numbers blanked). */
 export interface StatementTime {
@@ -390,6 +391,7 @@ export const STEPS = {
   "build-runner": buildRunnerStep,
   "build-bare": buildBareStep,
   refresh: refreshStep,
+  preview: previewStep,
 } as const;
 
 export type StepName = keyof typeof STEPS;
