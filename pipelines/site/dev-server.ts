@@ -185,7 +185,10 @@ async function serve(run: EvidenceCall, options: DevServerOptions): Promise<DevS
  */
 export function warmupFiles(pages: string[]): string[] {
   const routeFile = (page: string): string => {
-    const route = page.replace(/\\/g, "/").replace(/\.md$/, "").replace(/(^|\/)index$/, "");
+    const route = page
+      .replace(/\\/g, "/")
+      .replace(/\.md$/, "")
+      .replace(/(^|\/)index$/, "");
     return route === "" ? "./src/pages/+page.md" : `./src/pages/${route}/+page.md`;
   };
   return ["./src/pages/+layout.svelte", "./src/pages/+layout.js", ...pages.map(routeFile)];
