@@ -158,6 +158,92 @@ describe("file loader", () => {
       expect(last?.location).toBe("sell_through_P006_2026-02.csv line 4");
     });
   });
+
+  it("reads a partner's drops with one header together, yet every row keeps its own file and line, and the later file's row wins a key", async () => {
+    const header = "partner_id,sale_id,sale_date,sku,quantity,unit_price,amount,ship_to_region_id,customer_id";
+    const write = (name: string, lines: string[]) => {
+      const path = join(dir, name);
+      writeFileSync(path, `${lines.join("\n")}\n`);
+      return path;
+    };
+    const january = write("sell_through_P007_2026-01.csv", [
+      header,
+      "P007,A1,2026-01-05,SKU-1,2,10.00,20.00,CN-31,",
+      "P007,A2,2026-01-06,SKU-1,x,10.00,20.00,CN-31,", // line 3: bad quantity
+      "", // a blank line: skipped, the lines after it keep their numbers
+      "P007,A3,2026-01-07,SKU-1,1,10.00,10.00,CN-31,", // line 5
+    ]);
+    const february = write("sell_through_P007_2026-02.csv", [
+      header,
+      "P007,B1,2026-02-01,SKU-1,1,5.00,5.00,CN-31,C1,extra", // line 2: unreadable
+      "P007,B2,2026-02-02,SKU-1,1,5.00,5.00,CN-31,", // line 3
+      "P007,D1,2026-02-03,SKU-1,1,5.00,5.00,CN-31,", // line 4: the same key comes again in April
+    ]);
+    const march = join(dir, "sell_through_P007_2026-03.xlsx");
+    writeFileSync(
+      march,
+      await workbookBytes([header.split(","), ["P007", "X1", "2026-03-01", "SKU-2", 1, 2, 2, "CN-31", null]]),
+    );
+    const april = write("sell_through_P007_2026-04.csv", [
+      header,
+      "P007,C1,2026-04-01,SKU-1,1,5.00,abc,CN-31,", // line 2: bad amount
+      "P007,D1,2026-04-03,SKU-1,3,5.00,15.00,CN-31,", // line 3: wins D1
+    ]);
+    const may = write("sell_through_P007_2026-05.csv", [
+      header,
+      "P007,E1,2026-05-01,SKU-1,1,5.00,5.00,CN-31,", // line 2
+    ]);
+    // Another partner's header in Chinese: read on its own.
+    const other = write("sell_through_P008_2026-01.csv", [
+      "经销商编码,销售单号,销售日期,商品编码,数量,单价,金额,收货地区,客户编号",
+      "P008,F1,2026-01-09,SKU-1,oops,9.99,9.99,CN-44,", // line 2: bad quantity
+      "P008,F2,2026-01-10,SKU-1,1,9.99,9.99,CN-44,", // line 3
+    ]);
+    await withDatabase(join(dir, "raw-runs.duckdb"), async (c) => {
+      await ensureMetaSchema(c);
+      const result = await loadFileStream(c, "run-1", {
+        source: "partner_files",
+        table: sellThrough,
+        files: [january, february, march, april, may, other],
+        headerAliases: sellThroughHeaderAliases,
+      });
+      expect(result).toMatchObject({ read: 12, loaded: 7, rejected: 5 });
+      expect(result.loadedFiles.map((f) => [f.file, f.read, f.rejected])).toEqual([
+        ["sell_through_P007_2026-01.csv", 3, 1],
+        ["sell_through_P007_2026-02.csv", 3, 2],
+        ["sell_through_P007_2026-03.xlsx", 1, 0],
+        ["sell_through_P007_2026-04.csv", 2, 1],
+        ["sell_through_P007_2026-05.csv", 1, 0],
+        ["sell_through_P008_2026-01.csv", 2, 1],
+      ]);
+      const quarantine = await queryRows<{ location: string; reason: string }>(
+        c,
+        "select location, reason from meta.quarantine order by location",
+      );
+      expect(quarantine.map((q) => q.location)).toEqual([
+        "sell_through_P007_2026-01.csv line 3",
+        "sell_through_P007_2026-02.csv line 2",
+        "sell_through_P007_2026-02.csv line 4",
+        "sell_through_P007_2026-04.csv line 2",
+        "sell_through_P008_2026-01.csv line 2",
+      ]);
+      expect(quarantine[1]!.reason).toMatch(/^unreadable CSV line/);
+      expect(quarantine[2]!.reason).toMatch(/^duplicate key/);
+      const loaded = await queryRows<{ sale_id: string; location: string; quantity: number }>(
+        c,
+        "select sale_id, _source_location as location, quantity from partner_files.sell_through order by sale_id",
+      );
+      expect(loaded).toEqual([
+        { sale_id: "A1", location: "sell_through_P007_2026-01.csv line 2", quantity: 2 },
+        { sale_id: "A3", location: "sell_through_P007_2026-01.csv line 5", quantity: 1 },
+        { sale_id: "B2", location: "sell_through_P007_2026-02.csv line 3", quantity: 1 },
+        { sale_id: "D1", location: "sell_through_P007_2026-04.csv line 3", quantity: 3 },
+        { sale_id: "E1", location: "sell_through_P007_2026-05.csv line 2", quantity: 1 },
+        { sale_id: "F2", location: "sell_through_P008_2026-01.csv line 3", quantity: 1 },
+        { sale_id: "X1", location: "sell_through_P007_2026-03.xlsx line 2", quantity: 1 },
+      ]);
+    });
+  });
 });
 
 /** An XLSX workbook of sell-through rows, as bytes. */
