@@ -303,13 +303,16 @@ async function buildAndPublish(ctx: RunContext, buildPath: string): Promise<void
         projectRoot: ctx.paths.projectRoot,
         rawPath: ctx.paths.rawDatabase,
         buildPath,
+        // Incremental models carry over the published warehouse's unchanged months; a full refresh rebuilds them all.
+        ...(ctx.fullRefresh ? {} : { previousWarehouse: ctx.paths.publishedWarehouse }),
         runId: ctx.runId,
         freshnessHours: { "*": DEFAULT_FRESHNESS_HOURS, ...ctx.config.freshness_hours },
         riskSettings: resolveRiskSettings(ctx.config.risks),
         attributionSettings: ctx.config.attribution,
         reportingCurrency: reportingCurrency(ctx.config.reporting),
         siteTitle: siteTitle(ctx.config),
-        onModel: ({ model, index, total, ms }) => ctx.log(`  [${index}/${total}] ${model.model.id} (${ms} ms)`),
+        onModel: ({ model, index, total, ms, note }) =>
+          ctx.log(`  [${index}/${total}] ${model.model.id} (${ms} ms${note ? `, ${note}` : ""})`),
       }),
     (r) => r.models.length,
   );

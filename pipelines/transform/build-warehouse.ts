@@ -13,6 +13,18 @@ import { ensureMetaSchema } from "../shared/warehouse/meta-schema.js";
 import { planModels, type PlannedModel } from "./dag.js";
 import { discoverModels, LAYERS, type ModelFile } from "./model-files.js";
 import { createMacros, dropMacros } from "./macros.js";
+import {
+  buildIncrementally,
+  checkIncrementalSpec,
+  checkPartitionColumn,
+  decideBuild,
+  definitionHash,
+  incrementalContext,
+  PREVIOUS,
+  storeModelBuilds,
+  type BuildDecision,
+  type ModelBuild,
+} from "./incremental.js";
 import { checkMetricColumns, metricDefinitions, storeMetricDefinitions } from "./metric-definitions.js";
 import { describeFailures, runModelTests, storeTestResults, type TestOutcome } from "./model-tests.js";
 import { crashPoint } from "../shared/crash-points.js";
@@ -55,6 +67,11 @@ export interface BuildOptions {
   readonly rawPath: string;
   /** Where to build; must not be the published file. Replaced if it exists. */
   readonly buildPath: string;
+  /**
+   * The published warehouse, read-only: incremental models (incremental.ts) carry over its months whose inputs did not
+   * change. Not given, or not there, and every model is built in full.
+   */
+  readonly previousWarehouse?: string;
   readonly runId: string;
   readonly modelsDir?: string;
   /** How many hours old each source may be (by source name; `*` for the rest) before reports flag it. */
@@ -67,7 +84,8 @@ export interface BuildOptions {
   readonly reportingCurrency?: { readonly code: string; readonly symbol: string };
   /** The name the report site shows in its header (ops.reporting_settings.site_title); a neutral title when not given. */
   readonly siteTitle?: string;
-  readonly onModel?: (event: { model: PlannedModel; index: number; total: number; ms: number }) => void;
+  /** After each model; `note` says how an incremental model was built ("2 of 24 months rebuilt", or why in full). */
+  readonly onModel?: (event: { model: PlannedModel; index: number; total: number; ms: number; note?: string }) => void;
 }
 
 export interface BuildResult {
@@ -223,6 +241,11 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     // Before any model is planned or built: a model calling a macro is bound against it.
     await createMacros(connection, options.projectRoot, modelsDir);
     const plan = await planModels(connection, models);
+    for (const planned of plan) checkIncrementalSpec(planned);
+    const previous =
+      options.previousWarehouse && existsSync(options.previousWarehouse) ? options.previousWarehouse : undefined;
+    if (previous) await connection.run(`attach ${quoteLiteral(previous)} as ${PREVIOUS} (read_only)`);
+    const incremental = previous ? await incrementalContext(connection) : undefined;
     const project = modelProject(options.projectRoot);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
     const reportingCurrency = options.reportingCurrency ?? { code: "CNY", symbol: "¥" };
@@ -235,21 +258,52 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     });
     await storeModelDependencies(connection, plan);
     await storeMetricDefinitions(connection, metrics, reportingCurrency.code);
+    const modelBuilds: ModelBuild[] = [];
     let index = 0;
     for (const planned of plan) {
       const started = Date.now();
       const { model } = planned;
+      const target = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
+      const definition = definitionHash(model, modelsDir);
+      let decision: BuildDecision = { mode: "full", reason: "no published warehouse to build on" };
       try {
-        const target = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
-        if (model.script) await model.script.build(connection, target, project);
+        if (model.spec.incremental && incremental) {
+          decision = await decideBuild(connection, planned, definition, incremental);
+        }
+        if (decision.mode === "incremental") await buildIncrementally(connection, model, target, decision.partitions);
+        else if (model.script) await model.script.build(connection, target, project);
         else await connection.run(`create table ${target} as\n${model.sql}`);
       } catch (error) {
         throw new ModelRunError(model, error);
       }
+      if (model.spec.incremental) await checkPartitionColumn(connection, model, target);
+      modelBuilds.push({
+        model: model.id,
+        definition,
+        built: decision.mode,
+        ...(decision.mode === "incremental"
+          ? { partitionsRebuilt: decision.partitions.length, partitions: decision.total }
+          : model.spec.incremental
+            ? { reason: decision.reason }
+            : {}),
+      });
       await checkMetricColumns(connection, model);
-      options.onModel?.({ model: planned, index: ++index, total: plan.length, ms: Date.now() - started });
+      const note = !model.spec.incremental
+        ? undefined
+        : decision.mode === "incremental"
+          ? `${decision.partitions.length} of ${decision.total} months rebuilt`
+          : `built in full: ${decision.reason}`;
+      options.onModel?.({
+        model: planned,
+        index: ++index,
+        total: plan.length,
+        ms: Date.now() - started,
+        ...(note ? { note } : {}),
+      });
       crashPoint("models:model-built");
     }
+    if (previous) await connection.run(`detach ${PREVIOUS}`);
+    await storeModelBuilds(connection, modelBuilds);
     const { run, failures, warnings, outcomes } = await runModelTests(
       connection,
       plan.map((p) => p.model),

@@ -9,6 +9,9 @@
  *       tests: [not_null, {relationships: core.channels.channel_id}]
  *     list_price:
  *       tests: [{not_null: {severity: warn, description: "..."}}]
+ *   incremental:                           # optional: built month by month on a nightly run (incremental.ts)
+ *     partition_by: month
+ *     inputs: { core.order_lines: order_month }
  *   tests:
  *     - unique: [channel_id, region_id, month]
  *     - reconcile: {name: ..., left: "select ...", right: "select ...", tolerance: 0.005}
@@ -163,6 +166,21 @@ export const modelSpecSchema = z
         return out;
       }),
     tests: z.array(modelTest).default([]),
+    /**
+     * Built month by month on a nightly run (incremental.ts): the model's column holding the month, and each input
+     * read month by month with the SQL giving its rows' month. Every other input is read whole.
+     */
+    incremental: z
+      .strictObject({
+        partition_by: z.string().regex(/^[a-z_][a-z0-9_]*$/, "name the model's month column, e.g. month"),
+        inputs: z
+          .record(
+            z.string().regex(/^\w+\.\w+$/, "name an input as <layer>.<name>, e.g. core.order_lines"),
+            z.string().trim().min(1),
+          )
+          .refine((inputs) => Object.keys(inputs).length > 0, "name at least one input read month by month"),
+      })
+      .optional(),
   })
   .superRefine((spec, context) => {
     const publishing: string[] = [];
