@@ -22,6 +22,7 @@ import {
   incrementalContext,
   PREVIOUS,
   storeModelBuilds,
+  storePartitionFingerprints,
   type BuildDecision,
   type ModelBuild,
 } from "./incremental.js";
@@ -245,7 +246,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     const previous =
       options.previousWarehouse && existsSync(options.previousWarehouse) ? options.previousWarehouse : undefined;
     if (previous) await connection.run(`attach ${quoteLiteral(previous)} as ${PREVIOUS} (read_only)`);
-    const incremental = previous ? await incrementalContext(connection) : undefined;
+    const incremental = await incrementalContext(connection);
     const project = modelProject(options.projectRoot);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
     const reportingCurrency = options.reportingCurrency ?? { code: "CNY", symbol: "¥" };
@@ -267,7 +268,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       const definition = definitionHash(model, modelsDir);
       let decision: BuildDecision = { mode: "full", reason: "no published warehouse to build on" };
       try {
-        if (model.spec.incremental && incremental) {
+        if (model.spec.incremental && previous) {
           decision = await decideBuild(connection, planned, definition, incremental);
         }
         if (decision.mode === "incremental") await buildIncrementally(connection, model, target, decision.partitions);
@@ -304,6 +305,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     }
     if (previous) await connection.run(`detach ${PREVIOUS}`);
     await storeModelBuilds(connection, modelBuilds);
+    await storePartitionFingerprints(connection, plan, incremental.months);
     const { run, failures, warnings, outcomes } = await runModelTests(
       connection,
       plan.map((p) => p.model),

@@ -95,6 +95,27 @@ async function monthFingerprints(
   return new Map(rows.map((r) => [r.month ?? "null", r.fingerprint]));
 }
 
+/**
+ * Each input's month fingerprints as this build took them, kept in the warehouse: the next build reads the published
+ * ones from here instead of hashing the published input again (a scan of every order line saved each night).
+ */
+export const PARTITION_FINGERPRINTS = "ops.partition_fingerprints";
+
+/** The month fingerprints the published build stored for `input` by `expression`, or null when it has none. */
+async function storedMonthFingerprints(
+  connection: DuckDBConnection,
+  input: string,
+  expression: string,
+): Promise<Map<string, string> | null> {
+  if (!(await tableExists(connection, PREVIOUS, PARTITION_FINGERPRINTS))) return null;
+  const rows = await queryRows<{ month: string; fingerprint: string }>(
+    connection,
+    `select month, fingerprint from ${PREVIOUS}.${PARTITION_FINGERPRINTS} where input = $1 and expression = $2`,
+    [input, expression],
+  );
+  return rows.length ? new Map(rows.map((r) => [r.month, r.fingerprint])) : null;
+}
+
 async function tableExists(connection: DuckDBConnection, database: string, id: string): Promise<boolean> {
   const [schema, name] = id.split(".");
   const [row] = await queryRows<{ n: number }>(
@@ -111,12 +132,14 @@ export interface IncrementalContext {
   readonly currentDatabase: string;
   /** A table's fingerprint, by `<database>:<schema.table>`, taken once per build. */
   readonly fingerprints: Map<string, string>;
+  /** This build's month fingerprints of an input, by `<input>\0<expression>`: stored with the build (storeIncremental). */
+  readonly months: Map<string, Map<string, string>>;
 }
 
 /** Starts deciding builds against the published warehouse, attached as PREVIOUS to the database being built. */
 export async function incrementalContext(connection: DuckDBConnection): Promise<IncrementalContext> {
   const [row] = await queryRows<{ name: string }>(connection, "select current_database() as name");
-  return { currentDatabase: row!.name, fingerprints: new Map() };
+  return { currentDatabase: row!.name, fingerprints: new Map(), months: new Map() };
 }
 
 /**
@@ -127,7 +150,7 @@ export async function decideBuild(
   connection: DuckDBConnection,
   planned: PlannedModel,
   definition: string,
-  { currentDatabase, fingerprints }: IncrementalContext,
+  { currentDatabase, fingerprints, months: monthsTaken }: IncrementalContext,
 ): Promise<BuildDecision> {
   const { model } = planned;
   const spec = model.spec.incremental!;
@@ -171,8 +194,15 @@ export async function decideBuild(
     if (!(await tableExists(connection, PREVIOUS, input))) {
       return { mode: "full", reason: `the published warehouse does not have ${input}` };
     }
-    const now = await monthFingerprints(connection, input, expression);
-    const before = await monthFingerprints(connection, `${PREVIOUS}.${input}`, expression);
+    const key = `${input}\0${expression}`;
+    let now = monthsTaken.get(key);
+    if (!now) {
+      now = await monthFingerprints(connection, input, expression);
+      monthsTaken.set(key, now);
+    }
+    const before =
+      (await storedMonthFingerprints(connection, input, expression)) ??
+      (await monthFingerprints(connection, `${PREVIOUS}.${input}`, expression));
     for (const month of new Set([...now.keys(), ...before.keys()])) {
       months.add(month);
       if (now.get(month) !== before.get(month)) changed.add(month);
@@ -238,6 +268,38 @@ export async function checkPartitionColumn(
       `${model.id} has ${nulls[0]!.n} rows with no ${column}: an incremental model's partition column is never null`,
     );
   }
+}
+
+/**
+ * Stores the month fingerprints this build took (PARTITION_FINGERPRINTS), for the next build. Every incremental model's
+ * inputs are fingerprinted, also when the model was built in full, so the next night has them.
+ */
+export async function storePartitionFingerprints(
+  connection: DuckDBConnection,
+  plan: readonly PlannedModel[],
+  months: Map<string, Map<string, string>>,
+): Promise<void> {
+  for (const { model } of plan) {
+    for (const [input, expression] of Object.entries(model.spec.incremental?.inputs ?? {})) {
+      const key = `${input}\0${expression}`;
+      if (!months.has(key)) months.set(key, await monthFingerprints(connection, input, expression));
+    }
+  }
+  await connection.run(
+    `create table ${PARTITION_FINGERPRINTS} (input varchar, expression varchar, month varchar, fingerprint varchar)`,
+  );
+  const rows = [...months].flatMap(([key, byMonth]) => {
+    const [input, expression] = key.split("\0") as [string, string];
+    return [...byMonth].map(([month, fingerprint]) => ({ input, expression, month, fingerprint }));
+  });
+  if (!rows.length) return;
+  await connection.run(
+    `insert into ${PARTITION_FINGERPRINTS}
+     select input, expression, month, fingerprint
+     from (select unnest(from_json($1::json, '[{"input":"VARCHAR","expression":"VARCHAR","month":"VARCHAR",
+       "fingerprint":"VARCHAR"}]'), recursive := true))`,
+    [JSON.stringify(rows)],
+  );
 }
 
 /** How a model was built: a row of ops.model_builds. */
