@@ -243,9 +243,18 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
     await createMacros(connection, options.projectRoot, modelsDir);
     const plan = await planModels(connection, models);
     for (const planned of plan) checkIncrementalSpec(planned);
-    const previous =
-      options.previousWarehouse && existsSync(options.previousWarehouse) ? options.previousWarehouse : undefined;
-    if (previous) await connection.run(`attach ${quoteLiteral(previous)} as ${PREVIOUS} (read_only)`);
+    // The published warehouse, for the incremental models; one that cannot be read (written by another DuckDB, say)
+    // only means every model is built in full.
+    let previous = false;
+    let noPrevious = "no published warehouse to build on";
+    if (options.previousWarehouse && existsSync(options.previousWarehouse)) {
+      try {
+        await connection.run(`attach ${quoteLiteral(options.previousWarehouse)} as ${PREVIOUS} (read_only)`);
+        previous = true;
+      } catch (error) {
+        noPrevious = `the published warehouse could not be read (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
+      }
+    }
     const incremental = await incrementalContext(connection);
     const project = modelProject(options.projectRoot);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
@@ -266,7 +275,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       const { model } = planned;
       const target = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
       const definition = definitionHash(model, modelsDir);
-      let decision: BuildDecision = { mode: "full", reason: "no published warehouse to build on" };
+      let decision: BuildDecision = { mode: "full", reason: noPrevious };
       try {
         if (model.spec.incremental && previous) {
           decision = await decideBuild(connection, planned, definition, incremental);

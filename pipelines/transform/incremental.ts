@@ -132,7 +132,7 @@ export interface IncrementalContext {
   readonly currentDatabase: string;
   /** A table's fingerprint, by `<database>:<schema.table>`, taken once per build. */
   readonly fingerprints: Map<string, string>;
-  /** This build's month fingerprints of an input, by `<input>\0<expression>`: stored with the build (storeIncremental). */
+  /** This build's month fingerprints of an input, by `<input>\0<expression>`: stored with the build (storePartitionFingerprints). */
   readonly months: Map<string, Map<string, string>>;
 }
 

@@ -3,7 +3,7 @@
 // table a full build of the same data makes, row for row. Run on the hand-written web shop (real export shapes: guest
 // checkouts, negative lines, cancellation documents, no costs), changed as a night's orders change it: a line
 // corrected in February, a line deleted in March, a new order in April; then a dimension renamed.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,6 +141,16 @@ describe("an incremental model", () => {
     const unchanged = await build(nextNight(), incremental.path);
     expect(unchanged.notes.get("marts.channel_revenue_monthly")).toBe("0 of 4 months rebuilt");
     for (const model of models) expect((await differences(unchanged.path, full.path, model)).differing).toBe(0);
+  });
+
+  it("is built in full, and the build goes on, when the published warehouse cannot be read", async () => {
+    const unreadable = join(dir, "not-a-warehouse.duckdb");
+    writeFileSync(unreadable, "this is not a DuckDB file\n".repeat(1000));
+    const built = await build(webShopCompany(), unreadable);
+    expect(built.notes.get("marts.channel_revenue_monthly")).toMatch(
+      /^built in full: the published warehouse could not be read \(.+\)$/,
+    );
+    expect((await differences(built.path, published.path, "marts.channel_revenue_monthly")).differing).toBe(0);
   });
 
   it("is built in full when something it reads whole changed (a channel renamed), saying so, and still equals a full build", async () => {
