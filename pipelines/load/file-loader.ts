@@ -232,6 +232,9 @@ interface StagedCsv {
   readonly decoded: DecodedCsv;
 }
 
+/** At most this many files in one read_csv: the statement lists each file's path (a drop folder may hold thousands). */
+const CSV_FILES_PER_READ = 200;
+
 /** Files with the same shape (delimiter and header) are read together. */
 const csvShape = (decoded: DecodedCsv): string => `${sniffDelimiter(decoded.headerLine)}\n${decoded.headerLine}`;
 
@@ -327,7 +330,8 @@ class FileStager {
   async stageCsvFiles(files: readonly StagedCsv[], commentPrefix: string | undefined): Promise<void> {
     let run: StagedCsv[] = [];
     for (const file of files) {
-      if (run.length && csvShape(run[0]!.decoded) !== csvShape(file.decoded)) {
+      const full = run.length >= CSV_FILES_PER_READ;
+      if (run.length && (full || csvShape(run[0]!.decoded) !== csvShape(file.decoded))) {
         await this.stageCsvRun(run, commentPrefix);
         run = [];
       }
