@@ -3,10 +3,12 @@
 // symlink; restarted on the same warehouse, it keeps the source data it loaded. In dev mode Evidence renders in the
 // browser only (no SSR), so "shows data" is checked in Chromium. The first load is slow (~20-30 s) while vite
 // optimises dependencies.
+import { existsSync } from "node:fs";
 import { copyFile, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDevServer } from "../../pipelines/site/dev-server.js";
+import { startDevServer, warmupFiles } from "../../pipelines/site/dev-server.js";
+import { WORKSPACES_DIR } from "../../pipelines/site/workspace.js";
 import type { DevServer } from "../../pipelines/site/dev-server.js";
 import { readReportingCurrency } from "../../pipelines/site/number-formats.js";
 import { withDatabase } from "../../pipelines/shared/warehouse/duckdb.js";
@@ -76,6 +78,12 @@ describe("reports dev server", () => {
         `first page showed data after ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     expect(shown, output.slice(-30).join("\n")).toEqual(expected);
+    // What the preview asks vite to compile as it starts (the layout and the front page) are files of Evidence's
+    // template as this start wrote it: a warm-up list naming nothing would warm nothing, silently.
+    const template = path.join(REPO_ROOT, WORKSPACES_DIR, "tests-dev-server", ".evidence", "template");
+    const warmed = warmupFiles(["index.md", "channels/index.md"]);
+    expect(warmed).toContain("./src/pages/channels/+page.md");
+    for (const file of warmed) expect(existsSync(path.join(template, file)), file).toBe(true);
   }, 300_000);
 
   it("reloads a page edited in the pages directory, after an editor's temporary files came and went", async () => {
