@@ -13,8 +13,9 @@
  *       core.returns: date_trunc('month', return_date)::date
  *
  * What changed is found, not assumed: for each partitioned input, the rows of every month are hashed in the warehouse
- * being built and in the published one, and a month whose hash or row count differs is rebuilt (a row added,
- * changed or deleted all show). Everything else the model reads (a dimension such as core.channels, a setting in
+ * being built and compared with the hashes the published build kept of its own (ops.partition_fingerprints; hashed
+ * from its tables when it kept none), and a month whose hash or row count differs is rebuilt (a row added, changed or
+ * deleted all show). Everything else the model reads (a dimension such as core.channels, a setting in
  * ops) must be unchanged, hashed whole; so must the model's SQL, its `incremental` block and the macros. Otherwise,
  * or with no published warehouse, or on `--full-refresh`, the model is built in full, and the run log says why.
  *
