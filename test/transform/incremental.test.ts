@@ -3,7 +3,7 @@
 // table a full build of the same data makes, row for row. Run on the hand-written web shop (real export shapes: guest
 // checkouts, negative lines, cancellation documents, no costs), changed as a night's orders change it: a line
 // corrected in February, a line deleted in March, a new order in April; then a dimension renamed.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -141,6 +141,18 @@ describe("an incremental model", () => {
     const unchanged = await build(nextNight(), incremental.path);
     expect(unchanged.notes.get("marts.channel_revenue_monthly")).toBe("0 of 4 months rebuilt");
     for (const model of models) expect((await differences(unchanged.path, full.path, model)).differing).toBe(0);
+  });
+
+  it("finds the same months when the published warehouse kept no month hashes (a build from before they were kept)", async () => {
+    const older = join(dir, "published-without-hashes.duckdb");
+    copyFileSync(published.path, older);
+    await withDatabase(older, (c) => c.run("drop table ops.partition_fingerprints"));
+    const incremental = await build(nextNight(), older);
+    expect(incremental.notes.get("marts.channel_revenue_monthly")).toBe("3 of 4 months rebuilt");
+    const full = await build(nextNight());
+    for (const model of await incrementalModels()) {
+      expect((await differences(incremental.path, full.path, model)).differing).toBe(0);
+    }
   });
 
   it("is built in full, and the build goes on, when the published warehouse cannot be read", async () => {
