@@ -329,13 +329,15 @@ class FileStager {
    */
   async stageCsvFiles(files: readonly StagedCsv[], commentPrefix: string | undefined): Promise<void> {
     let run: StagedCsv[] = [];
+    let runShape = "";
     for (const file of files) {
-      const full = run.length >= CSV_FILES_PER_READ;
-      if (run.length && (full || csvShape(run[0]!.decoded) !== csvShape(file.decoded))) {
+      const shape = csvShape(file.decoded);
+      if (run.length && (run.length >= CSV_FILES_PER_READ || shape !== runShape)) {
         await this.stageCsvRun(run, commentPrefix);
         run = [];
       }
       run.push(file);
+      runShape = shape;
     }
     if (run.length) await this.stageCsvRun(run, commentPrefix);
   }

@@ -20,6 +20,7 @@ import {
   decideBuild,
   definitionHash,
   incrementalContext,
+  macrosDigest,
   PREVIOUS,
   storeModelBuilds,
   storePartitionFingerprints,
@@ -255,7 +256,8 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
         noPrevious = `the published warehouse could not be read (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
       }
     }
-    const incremental = await incrementalContext(connection);
+    const incremental = await incrementalContext(connection, previous);
+    const macros = macrosDigest(modelsDir);
     const project = modelProject(options.projectRoot);
     for (const layer of LAYERS) await connection.run(`create schema if not exists ${quoteIdent(layer)}`);
     const reportingCurrency = options.reportingCurrency ?? { code: "CNY", symbol: "¥" };
@@ -274,7 +276,7 @@ export async function buildWarehouse(options: BuildOptions): Promise<BuildResult
       const started = Date.now();
       const { model } = planned;
       const target = `${quoteIdent(model.layer)}.${quoteIdent(model.name)}`;
-      const definition = definitionHash(model, modelsDir);
+      const definition = definitionHash(model, macros);
       let decision: BuildDecision = { mode: "full", reason: noPrevious };
       try {
         if (model.spec.incremental && previous) {

@@ -25,7 +25,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
+import { columnList, insertRowsAsJson, queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
 import type { PlannedModel } from "./dag.js";
 import { macroFiles } from "./macros.js";
 import { ModelDefinitionError, type ModelFile } from "./model-files.js";
@@ -40,17 +40,23 @@ export type BuildDecision =
   | { readonly mode: "full"; readonly reason: string }
   | { readonly mode: "incremental"; readonly partitions: readonly string[]; readonly total: number };
 
-/**
- * What the build of a model depends on beyond its inputs' data: its SQL, its `incremental` block and the macros (a
- * macro's new body changes what the SQL computes).
- */
-export function definitionHash(model: ModelFile, modelsDir: string): string {
-  const hash = createHash("sha256")
+/** The macro files' contents as one hash, taken once per build (a macro's new body changes what a model computes). */
+export function macrosDigest(modelsDir: string): string {
+  const hash = createHash("sha256");
+  for (const file of macroFiles(modelsDir)) hash.update(readFileSync(file)).update("\0");
+  return hash.digest("hex");
+}
+
+/** What the build of a model depends on beyond its inputs' data: its SQL, its `incremental` block and the macros. */
+export function definitionHash(model: ModelFile, macros: string): string {
+  return createHash("sha256")
     .update(model.sql)
     .update("\0")
-    .update(JSON.stringify(model.spec.incremental ?? {}));
-  for (const file of macroFiles(modelsDir)) hash.update("\0").update(readFileSync(file));
-  return hash.digest("hex").slice(0, 32);
+    .update(JSON.stringify(model.spec.incremental ?? {}))
+    .update("\0")
+    .update(macros)
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** Refuses an `incremental` block the runner cannot honour, naming the model's YAML. */
@@ -102,19 +108,20 @@ async function monthFingerprints(
  */
 export const PARTITION_FINGERPRINTS = "ops.partition_fingerprints";
 
-/** The month fingerprints the published build stored for `input` by `expression`, or null when it has none. */
-async function storedMonthFingerprints(
-  connection: DuckDBConnection,
-  input: string,
-  expression: string,
-): Promise<Map<string, string> | null> {
-  if (!(await tableExists(connection, PREVIOUS, PARTITION_FINGERPRINTS))) return null;
-  const rows = await queryRows<{ month: string; fingerprint: string }>(
+/** The month fingerprints the published build stored, by `<input>\0<expression>` (none when it stored none). */
+async function storedMonthFingerprints(connection: DuckDBConnection): Promise<Map<string, Map<string, string>>> {
+  const stored = new Map<string, Map<string, string>>();
+  if (!(await tableExists(connection, PREVIOUS, PARTITION_FINGERPRINTS))) return stored;
+  const rows = await queryRows<{ input: string; expression: string; month: string; fingerprint: string }>(
     connection,
-    `select month, fingerprint from ${PREVIOUS}.${PARTITION_FINGERPRINTS} where input = $1 and expression = $2`,
-    [input, expression],
+    `select input, expression, month, fingerprint from ${PREVIOUS}.${PARTITION_FINGERPRINTS}`,
   );
-  return rows.length ? new Map(rows.map((r) => [r.month, r.fingerprint])) : null;
+  for (const { input, expression, month, fingerprint } of rows) {
+    const key = `${input}\0${expression}`;
+    if (!stored.has(key)) stored.set(key, new Map());
+    stored.get(key)!.set(month, fingerprint);
+  }
+  return stored;
 }
 
 async function tableExists(connection: DuckDBConnection, database: string, id: string): Promise<boolean> {
@@ -127,20 +134,50 @@ async function tableExists(connection: DuckDBConnection, database: string, id: s
   return (row?.n ?? 0) > 0;
 }
 
-/** What deciding a model's build needs from its build: which database is being built, and fingerprints taken so far. */
+/** What deciding a model's build needs, read or taken once per build. */
 export interface IncrementalContext {
   /** The name of the database being built (DuckDB names a database after its file). */
   readonly currentDatabase: string;
   /** A table's fingerprint, by `<database>:<schema.table>`, taken once per build. */
   readonly fingerprints: Map<string, string>;
-  /** This build's month fingerprints of an input, by `<input>\0<expression>`: stored with the build (storePartitionFingerprints). */
+  /**
+   * This build's month fingerprints of an input, by `<input>\0<expression>`: stored with the build
+   * (storePartitionFingerprints).
+   */
   readonly months: Map<string, Map<string, string>>;
+  /** The published build's: each model's definition hash (ops.model_builds) and its stored month fingerprints. */
+  readonly previous: {
+    readonly definitions: ReadonlyMap<string, string>;
+    readonly months: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  };
 }
 
-/** Starts deciding builds against the published warehouse, attached as PREVIOUS to the database being built. */
-export async function incrementalContext(connection: DuckDBConnection): Promise<IncrementalContext> {
+/**
+ * Starts a build's decisions; with `previousAttached`, reads what the published warehouse (attached as PREVIOUS) kept
+ * of its own build.
+ */
+export async function incrementalContext(
+  connection: DuckDBConnection,
+  previousAttached: boolean,
+): Promise<IncrementalContext> {
   const [row] = await queryRows<{ name: string }>(connection, "select current_database() as name");
-  return { currentDatabase: row!.name, fingerprints: new Map(), months: new Map() };
+  const definitions = new Map<string, string>();
+  if (previousAttached && (await tableExists(connection, PREVIOUS, MODEL_BUILDS))) {
+    const rows = await queryRows<{ model: string; definition: string }>(
+      connection,
+      `select model, definition from ${PREVIOUS}.${MODEL_BUILDS}`,
+    );
+    for (const { model, definition } of rows) definitions.set(model, definition);
+  }
+  return {
+    currentDatabase: row!.name,
+    fingerprints: new Map(),
+    months: new Map(),
+    previous: {
+      definitions,
+      months: previousAttached ? await storedMonthFingerprints(connection) : new Map(),
+    },
+  };
 }
 
 /**
@@ -151,21 +188,14 @@ export async function decideBuild(
   connection: DuckDBConnection,
   planned: PlannedModel,
   definition: string,
-  { currentDatabase, fingerprints, months: monthsTaken }: IncrementalContext,
+  { currentDatabase, fingerprints, months: monthsTaken, previous }: IncrementalContext,
 ): Promise<BuildDecision> {
   const { model } = planned;
   const spec = model.spec.incremental!;
   if (!(await tableExists(connection, PREVIOUS, model.id))) {
     return { mode: "full", reason: "the published warehouse does not have it" };
   }
-  const [previous] = (await tableExists(connection, PREVIOUS, MODEL_BUILDS))
-    ? await queryRows<{ definition: string }>(
-        connection,
-        `select definition from ${PREVIOUS}.${MODEL_BUILDS} where model = $1`,
-        [model.id],
-      )
-    : [];
-  if (previous?.definition !== definition) {
+  if (previous.definitions.get(model.id) !== definition) {
     return { mode: "full", reason: "its SQL, its incremental block or a macro changed since the published build" };
   }
   // Everything read whole must be as the published build read it.
@@ -202,8 +232,7 @@ export async function decideBuild(
       monthsTaken.set(key, now);
     }
     const before =
-      (await storedMonthFingerprints(connection, input, expression)) ??
-      (await monthFingerprints(connection, `${PREVIOUS}.${input}`, expression));
+      previous.months.get(key) ?? (await monthFingerprints(connection, `${PREVIOUS}.${input}`, expression));
     for (const month of new Set([...now.keys(), ...before.keys()])) {
       months.add(month);
       if (now.get(month) !== before.get(month)) changed.add(month);
@@ -286,20 +315,16 @@ export async function storePartitionFingerprints(
       if (!months.has(key)) months.set(key, await monthFingerprints(connection, input, expression));
     }
   }
-  await connection.run(
-    `create table ${PARTITION_FINGERPRINTS} (input varchar, expression varchar, month varchar, fingerprint varchar)`,
-  );
-  const rows = [...months].flatMap(([key, byMonth]) => {
-    const [input, expression] = key.split("\0") as [string, string];
-    return [...byMonth].map(([month, fingerprint]) => ({ input, expression, month, fingerprint }));
-  });
-  if (!rows.length) return;
-  await connection.run(
-    `insert into ${PARTITION_FINGERPRINTS}
-     select input, expression, month, fingerprint
-     from (select unnest(from_json($1::json, '[{"input":"VARCHAR","expression":"VARCHAR","month":"VARCHAR",
-       "fingerprint":"VARCHAR"}]'), recursive := true))`,
-    [JSON.stringify(rows)],
+  const columns = { input: "varchar", expression: "varchar", month: "varchar", fingerprint: "varchar" };
+  await connection.run(`create table ${PARTITION_FINGERPRINTS} (${columnList(columns)})`);
+  await insertRowsAsJson(
+    connection,
+    PARTITION_FINGERPRINTS,
+    columns,
+    [...months].flatMap(([key, byMonth]) => {
+      const [input, expression] = key.split("\0") as [string, string];
+      return [...byMonth].map(([month, fingerprint]) => ({ input, expression, month, fingerprint }));
+    }),
   );
 }
 
@@ -318,27 +343,26 @@ export interface ModelBuild {
  * published file, and no model may read it (it is not one of RUNNER_TABLES).
  */
 export async function storeModelBuilds(connection: DuckDBConnection, builds: readonly ModelBuild[]): Promise<void> {
-  await connection.run(
-    `create table ${MODEL_BUILDS} (model varchar primary key, definition varchar not null, built varchar not null,
-     partitions_rebuilt integer, partitions integer, reason varchar)`,
-  );
-  if (!builds.length) return;
-  await connection.run(
-    `insert into ${MODEL_BUILDS}
-     select model, definition, built, partitions_rebuilt, partitions, reason
-     from (select unnest(from_json($1::json, '[{"model":"VARCHAR","definition":"VARCHAR","built":"VARCHAR",
-       "partitions_rebuilt":"INTEGER","partitions":"INTEGER","reason":"VARCHAR"}]'), recursive := true))`,
-    [
-      JSON.stringify(
-        builds.map((b) => ({
-          model: b.model,
-          definition: b.definition,
-          built: b.built,
-          partitions_rebuilt: b.partitionsRebuilt ?? null,
-          partitions: b.partitions ?? null,
-          reason: b.reason ?? null,
-        })),
-      ),
-    ],
+  const columns = {
+    model: "varchar",
+    definition: "varchar",
+    built: "varchar",
+    partitions_rebuilt: "integer",
+    partitions: "integer",
+    reason: "varchar",
+  };
+  await connection.run(`create table ${MODEL_BUILDS} (${columnList(columns)}, primary key (model))`);
+  await insertRowsAsJson(
+    connection,
+    MODEL_BUILDS,
+    columns,
+    builds.map((b) => ({
+      model: b.model,
+      definition: b.definition,
+      built: b.built,
+      partitions_rebuilt: b.partitionsRebuilt ?? null,
+      partitions: b.partitions ?? null,
+      reason: b.reason ?? null,
+    })),
   );
 }

@@ -6,7 +6,7 @@
  * the failing count and a sample of those rows with their keys.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
+import { columnList, insertRowsAsJson, queryRows, quoteIdent, quoteLiteral } from "../shared/warehouse/duckdb.js";
 import type { ModelFile } from "./model-files.js";
 import { testSettings, THRESHOLD, type ColumnTest, type ModelTest, type TestSettings } from "./model-spec.js";
 
@@ -391,44 +391,46 @@ export function describeWarnings(warnings: readonly TestOutcome[]): string {
     .join("\n");
 }
 
+/** The columns of ops.test_results. */
+const TEST_RESULT_COLUMNS = {
+  run_id: "varchar",
+  model: "varchar",
+  test: "varchar",
+  severity: "varchar",
+  status: "varchar",
+  failing_rows: "bigint",
+  model_rows: "bigint",
+  thresholds: "varchar",
+  sample_keys: "varchar[]",
+  description: "varchar",
+  description_zh: "varchar",
+  tests_file: "varchar",
+};
+
 /** Stores every test's outcome in `ops.test_results` of the warehouse being built, for reports to show. */
 export async function storeTestResults(
   connection: DuckDBConnection,
   runId: string,
   outcomes: readonly TestOutcome[],
 ): Promise<void> {
-  await connection.run(`
-    create or replace table ops.test_results (
-      run_id varchar, model varchar, test varchar, severity varchar, status varchar, failing_rows bigint,
-      model_rows bigint, thresholds varchar, sample_keys varchar[], description varchar,
-      description_zh varchar, tests_file varchar
-    )
-  `);
-  if (!outcomes.length) return;
-  const rows = outcomes.map((o) => ({
-    run_id: runId,
-    model: o.model,
-    test: o.test,
-    severity: o.severity,
-    status: o.status,
-    failing_rows: o.failingRows,
-    model_rows: o.modelRows,
-    thresholds: o.thresholds,
-    sample_keys: o.sampleKeys,
-    description: o.description,
-    description_zh: o.descriptionZh,
-    tests_file: o.file.replace(/\.(sql|ts)$/, ".yml"),
-  }));
-  // Every row in one parameter, as JSON cast to the table's row type: parsing 1,500 rows of literals took 6-8 times
-  // as long, and a bound parameter needs no quoting.
-  const prepared = await connection.prepare(
-    `insert into ops.test_results by name
-     select unnest(cast($1::json as struct(
-       run_id varchar, model varchar, test varchar, severity varchar, status varchar, failing_rows bigint,
-       model_rows bigint, thresholds varchar, sample_keys varchar[], description varchar, description_zh varchar,
-       tests_file varchar
-     )[]), recursive := true)`,
+  await connection.run(`create or replace table ops.test_results (${columnList(TEST_RESULT_COLUMNS)})`);
+  await insertRowsAsJson(
+    connection,
+    "ops.test_results",
+    TEST_RESULT_COLUMNS,
+    outcomes.map((o) => ({
+      run_id: runId,
+      model: o.model,
+      test: o.test,
+      severity: o.severity,
+      status: o.status,
+      failing_rows: o.failingRows,
+      model_rows: o.modelRows,
+      thresholds: o.thresholds,
+      sample_keys: o.sampleKeys,
+      description: o.description,
+      description_zh: o.descriptionZh,
+      tests_file: o.file.replace(/\.(sql|ts)$/, ".yml"),
+    })),
   );
-  prepared.bindVarchar(1, JSON.stringify(rows));
-  await prepared.run();
 }

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "../../pipelines/shared/free-port.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -26,16 +26,8 @@ function postgresBinDir(): string {
   return bin;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+/** Re-exported for the tests that import it from here. */
+export { freePort };
 
 /** Starts a throwaway PostgreSQL server; call `stop()` when done. */
 export async function startPostgres(): Promise<TestPostgres> {

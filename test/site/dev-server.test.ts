@@ -23,6 +23,8 @@ import { freePort } from "../helpers/postgres-server.js";
 const dir = path.join(TEST_SCRATCH, "dev-server");
 const pagesDir = path.join(dir, "pages");
 const warehousePath = path.join(dir, "warehouse.duckdb");
+/** The preview's own Evidence workspace (under .evidence-workspace/). */
+const WORKSPACE = "tests-dev-server";
 
 let server: DevServer | undefined;
 let browser: WatchedBrowser;
@@ -57,7 +59,7 @@ async function startPreview(lines: string[]): Promise<DevServer> {
     port: await freePort(),
     host: "127.0.0.1",
     pagesDir,
-    workspaceName: "tests-dev-server",
+    workspaceName: WORKSPACE,
     log: (line) => lines.push(line),
   });
 }
@@ -80,7 +82,7 @@ describe("reports dev server", () => {
     expect(shown, output.slice(-30).join("\n")).toEqual(expected);
     // What the preview asks vite to compile as it starts (the layout and the front page) are files of Evidence's
     // template as this start wrote it: a warm-up list naming nothing would warm nothing, silently.
-    const template = path.join(REPO_ROOT, WORKSPACES_DIR, "tests-dev-server", ".evidence", "template");
+    const template = path.join(REPO_ROOT, WORKSPACES_DIR, WORKSPACE, ".evidence", "template");
     const warmed = warmupFiles(["index.md", "channels/index.md"]);
     expect(warmed).toContain("./src/pages/channels/+page.md");
     for (const file of warmed) expect(existsSync(path.join(template, file)), file).toBe(true);

@@ -23,10 +23,10 @@
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { freePort } from "../../shared/free-port.js";
 import { queryRows, withDatabase } from "../../shared/warehouse/duckdb.js";
 import { companyPaths, readCompany, type BenchCompany } from "./company.js";
 import { measureStep, type Measured } from "./measure.js";
@@ -325,18 +325,6 @@ async function main(): Promise<void> {
   writeFileSync(join(BENCH_DIR, `results-${stamp}.md`), `${markdown}\n`);
   writeFileSync(join(BENCH_DIR, `results-${stamp}.json`), `${JSON.stringify({ machine, results }, null, 2)}\n`);
   say(`(also written to ${relative(PROJECT_ROOT, join(BENCH_DIR, `results-${stamp}.md`))} and .json)`);
-}
-
-/** A free TCP port on loopback, for the preview's server. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function describeMachine() {
